@@ -1,0 +1,130 @@
+package dev.relaygate.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * Key material that never shows itself: {@link #toString()} is {@code [REDACTED]} and parse errors never echo the
+ * input. Use {@link #bytes()} only where the raw key is needed (an HMAC key, a bearer header).
+ */
+public final class Secret {
+    private static final String REDACTED = "[REDACTED]";
+
+    private final byte[] bytes;
+
+    private Secret(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    /**
+     * A secret made of the given bytes (copied).
+     *
+     * @param bytes key material
+     * @return the secret
+     */
+    public static Secret of(byte[] bytes) {
+        return new Secret(bytes.clone());
+    }
+
+    /**
+     * A secret made of the UTF-8 bytes of a text, for secrets that are plain strings (GitHub, Slack, API keys).
+     *
+     * @param text the secret text
+     * @return the secret
+     */
+    public static Secret ofText(String text) {
+        return new Secret(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Decodes a hex text (upper or lower case digits).
+     *
+     * @param hex the hex text
+     * @return the decoded secret
+     * @throws IllegalArgumentException naming the problem but never the value: odd length or a bad character
+     */
+    public static Secret ofHex(String hex) {
+        try {
+            return new Secret(HexFormat.of().parseHex(hex));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(hex.length() % 2 != 0
+                    ? "odd number of hex digits (" + hex.length() + ")"
+                    : "not a hex string");
+        }
+    }
+
+    /**
+     * Decodes standard base64.
+     *
+     * @param base64 the base64 text
+     * @return the decoded secret
+     * @throws IllegalArgumentException if the text is not base64 (the value is not echoed)
+     */
+    public static Secret ofBase64(String base64) {
+        try {
+            return new Secret(Base64.getDecoder().decode(base64));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a base64 string");
+        }
+    }
+
+    /**
+     * The key material (a copy).
+     *
+     * @return the bytes
+     */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /**
+     * The key material as UTF-8 text, for secrets sent as text (bearer tokens).
+     *
+     * @return the text
+     */
+    public String text() {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The number of key bytes.
+     *
+     * @return the length
+     */
+    public int length() {
+        return bytes.length;
+    }
+
+    /**
+     * Compares the key material in constant time (for a given length).
+     *
+     * @param presented bytes to compare, for example a token from a request header
+     * @return whether they are equal
+     */
+    public boolean matches(byte[] presented) {
+        return MessageDigest.isEqual(bytes, presented);
+    }
+
+    // Package-private access for the toolkit, which must not copy the key per request.
+    byte[] raw() {
+        return bytes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Secret other && MessageDigest.isEqual(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+        return REDACTED;
+    }
+}

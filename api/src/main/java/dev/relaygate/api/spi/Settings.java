@@ -1,0 +1,74 @@
+package dev.relaygate.api.spi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import dev.relaygate.api.Secret;
+
+/**
+ * Typed read access to one configuration subtree. An empty string counts as absent, so {@code api-key: ""} in YAML
+ * means "not set". Every failure is a {@link dev.relaygate.api.SettingsException} that names the full key and never
+ * shows a secret's value.
+ */
+public interface Settings {
+    /**
+     * The full key of this subtree, for example {@code relaygate.channels.slack}.
+     *
+     * @return the key prefix
+     */
+    String prefix();
+
+    /**
+     * A text value.
+     *
+     * @param key the key relative to this subtree
+     * @return the value, empty when absent or empty
+     */
+    Optional<String> text(String key);
+
+    /**
+     * A text value that must be present.
+     *
+     * @param key the key relative to this subtree
+     * @return the value
+     * @throws dev.relaygate.api.SettingsException when absent or empty
+     */
+    String required(String key);
+
+    /**
+     * An ISO-8601 duration such as {@code PT30S}.
+     *
+     * @param key          the key relative to this subtree
+     * @param defaultValue the value when absent
+     * @return the duration
+     * @throws dev.relaygate.api.SettingsException when present but not a non-negative duration
+     */
+    Duration duration(String key, Duration defaultValue);
+
+    /**
+     * A whole number.
+     *
+     * @param key          the key relative to this subtree
+     * @param defaultValue the value when absent
+     * @return the number
+     * @throws dev.relaygate.api.SettingsException when present but not an integer
+     */
+    int integer(String key, int defaultValue);
+
+    /**
+     * A secret given as text; the value never appears in errors or {@code toString()}.
+     *
+     * @param key the key relative to this subtree
+     * @return the secret, empty when absent or empty
+     */
+    Optional<Secret> secret(String key);
+
+    /**
+     * A list of texts (a YAML sequence).
+     *
+     * @param key the key relative to this subtree
+     * @return the values, empty when absent
+     */
+    List<String> list(String key);
+}

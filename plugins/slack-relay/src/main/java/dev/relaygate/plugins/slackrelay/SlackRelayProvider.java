@@ -1,0 +1,29 @@
+package dev.relaygate.plugins.slackrelay;
+
+import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.ChannelProvider;
+
+/**
+ * Provides channels of type {@code slack-relay}.
+ */
+public final class SlackRelayProvider implements ChannelProvider {
+    /** The type named in YAML. */
+    public static final String TYPE = "slack-relay";
+
+    /**
+     * Required by {@link java.util.ServiceLoader}.
+     */
+    public SlackRelayProvider() {
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public Channel create(ChannelContext context) {
+        return new SlackRelayChannel(RelaySettings.from(context.settings()), context);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.relaygate.plugins.slackrelay;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.Settings;
+import dev.relaygate.api.spi.StateStore;
+
+/**
+ * A channel context over a plain map of settings, an in-memory state store and a frozen clock, for tests of the
+ * plugin on its own (the server's tests cover the real host).
+ */
+record TestContext(String name, Settings settings, Clock clock, StateStore state, System.Logger logger)
+        implements ChannelContext {
+    static final long NOW = 1_773_946_426L;
+    static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
+
+    static TestContext of(Map<String, String> settings) {
+        return new TestContext("slack", new MapSettings("relaygate.channels.slack", settings), CLOCK, new MapState(),
+                               System.getLogger("test"));
+    }
+
+    record MapSettings(String prefix, Map<String, String> values) implements Settings {
+        @Override
+        public Optional<String> text(String key) {
+            return Optional.ofNullable(values.get(key)).filter(v -> !v.isEmpty());
+        }
+
+        @Override
+        public String required(String key) {
+            return text(key).orElseThrow(() -> new SettingsException(prefix + "." + key, "required"));
+        }
+
+        @Override
+        public Duration duration(String key, Duration defaultValue) {
+            return text(key).map(Duration::parse).orElse(defaultValue);
+        }
+
+        @Override
+        public int integer(String key, int defaultValue) {
+            return text(key).map(Integer::parseInt).orElse(defaultValue);
+        }
+
+        @Override
+        public Optional<Secret> secret(String key) {
+            return text(key).map(Secret::ofText);
+        }
+
+        @Override
+        public List<String> list(String key) {
+            return text(key).map(v -> List.of(v.split(","))).orElse(List.of());
+        }
+    }
+
+    static final class MapState implements StateStore {
+        private final Map<String, String> values = new ConcurrentHashMap<>();
+
+        @Override
+        public Optional<String> get(String key) {
+            return Optional.ofNullable(values.get(key));
+        }
+
+        @Override
+        public void put(String key, String value) {
+            values.put(key, value);
+        }
+
+        @Override
+        public Optional<String> take(String key) {
+            return Optional.ofNullable(values.remove(key));
+        }
+    }
+}

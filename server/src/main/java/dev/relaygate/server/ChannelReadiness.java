@@ -1,0 +1,55 @@
+package dev.relaygate.server;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+
+import dev.relaygate.api.Health;
+import dev.relaygate.api.spi.Channel;
+
+/**
+ * Readiness of one channel in {@code /observe/health/ready}: DOWN with the channel's reason when it cannot accept
+ * events, and DOWN for all while the gateway is starting or stopping.
+ */
+final class ChannelReadiness implements HealthCheck {
+    private final String name;
+    private final String type;
+    private final Channel channel;
+    private final Gateway gateway;
+
+    ChannelReadiness(String name, String type, Channel channel, Gateway gateway) {
+        this.name = name;
+        this.type = type;
+        this.channel = channel;
+        this.gateway = gateway;
+    }
+
+    @Override
+    public HealthCheckType type() {
+        return HealthCheckType.READINESS;
+    }
+
+    @Override
+    public String name() {
+        return "channel:" + name;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        Health health = gateway.accepting() ? safeHealth() : Health.down("gateway is " + gateway.phase().name().toLowerCase(java.util.Locale.ROOT));
+        return HealthCheckResponse.builder()
+                .status(health.ready())
+                .detail("type", type)
+                .detail("path", channel.path())
+                .detail("reason", health.reason())
+                .build();
+    }
+
+    private Health safeHealth() {
+        try {
+            return channel.health();
+        } catch (RuntimeException e) {
+            return Health.down("health check failed: " + e.getClass().getSimpleName());
+        }
+    }
+}

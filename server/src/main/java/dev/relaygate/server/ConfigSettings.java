@@ -1,0 +1,136 @@
+package dev.relaygate.server;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
+
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.spi.Settings;
+
+/**
+ * {@link Settings} over one Helidon config node, so plugins never see Helidon types.
+ */
+final class ConfigSettings implements Settings {
+    private final Config node;
+
+    ConfigSettings(Config node) {
+        this.node = node;
+    }
+
+    @Override
+    public String prefix() {
+        return node.key().toString();
+    }
+
+    @Override
+    public Optional<String> text(String key) {
+        Config value = node.get(key);
+        if (!value.exists()) {
+            return Optional.empty();
+        }
+        if (!value.isLeaf()) {
+            throw new SettingsException(value.key().toString(), "expected a single value, not a list or a section");
+        }
+        return value.asString().asOptional().filter(s -> !s.isEmpty());
+    }
+
+    @Override
+    public String required(String key) {
+        return text(key).orElseThrow(() -> new SettingsException(fullKey(key), "required"));
+    }
+
+    @Override
+    public Duration duration(String key, Duration defaultValue) {
+        Optional<String> value = text(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            Duration duration = Duration.parse(value.get());
+            if (duration.isNegative()) {
+                throw new SettingsException(fullKey(key), "must not be negative, got '" + value.get() + "'");
+            }
+            return duration;
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new SettingsException(fullKey(key), "expected an ISO-8601 duration such as PT30S, got '" + value.get() + "'");
+        }
+    }
+
+    @Override
+    public int integer(String key, int defaultValue) {
+        Optional<String> value = text(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.get().strip());
+        } catch (NumberFormatException e) {
+            throw new SettingsException(fullKey(key), "expected a whole number, got '" + value.get() + "'");
+        }
+    }
+
+    /**
+     * A host-level switch such as {@code relaygate.channels.<name>.enabled}.
+     */
+    boolean flag(String key, boolean defaultValue) {
+        Optional<String> value = text(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        return switch (value.get()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new SettingsException(fullKey(key), "expected true or false, got '" + value.get() + "'");
+        };
+    }
+
+    @Override
+    public Optional<Secret> secret(String key) {
+        // Secrets are read as text without ever being echoed: errors from text() name the key only.
+        return text(key).map(Secret::ofText);
+    }
+
+    @Override
+    public List<String> list(String key) {
+        Config value = node.get(key);
+        if (!value.exists()) {
+            return List.of();
+        }
+        try {
+            return value.asList(String.class).get();
+        } catch (ConfigException e) {
+            throw new SettingsException(value.key().toString(), "expected a list of texts");
+        }
+    }
+
+    /**
+     * The child sections of a key, for maps such as {@code relaygate.channels}.
+     */
+    List<Config> children(String key) {
+        Config value = node.get(key);
+        if (!value.exists()) {
+            return List.of();
+        }
+        if (value.type() != Config.Type.OBJECT) {
+            throw new SettingsException(value.key().toString(), "expected a map of names to sections");
+        }
+        return value.asNodeList().get();
+    }
+
+    Config node(String key) {
+        return node.get(key);
+    }
+
+    String fullKey(String key) {
+        return node.get(key).key().toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[" + prefix() + "]";
+    }
+}

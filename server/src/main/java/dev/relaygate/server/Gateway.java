@@ -1,0 +1,302 @@
+package dev.relaygate.server;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import io.helidon.config.Config;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.health.HealthObserverConfig;
+
+import dev.relaygate.api.Endpoint;
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.WebhookRequest;
+import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.ChannelProvider;
+import dev.relaygate.api.spi.EventHandler;
+import dev.relaygate.api.spi.HandlerContext;
+import dev.relaygate.api.spi.HandlerProvider;
+import dev.relaygate.api.spi.Settings;
+import dev.relaygate.api.spi.StateStore;
+
+/**
+ * The assembled server: plugins, channels, inbox, dispatcher and the Helidon WebServer with one webhook route per
+ * channel. {@link #create} validates everything and fails with a {@link StartupException}; {@link #start} cannot fail
+ * on configuration.
+ */
+final class Gateway implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(Gateway.class.getName());
+
+    /** Lifecycle; webhooks are accepted only while ACCEPTING (503 {@code not ready} otherwise). */
+    enum Phase { CREATED, STARTING, ACCEPTING, STOPPING, STOPPED }
+
+    private final Plugins plugins;
+    private final SqliteState state;
+    private final Map<String, Channel> channels;
+    private final Inbox inbox;
+    private final Dispatcher dispatcher;
+    private final WebServer server;
+    private volatile Phase phase = Phase.CREATED;
+
+    private Gateway(Config config, Clock clock) {
+        ConfigSettings settings = new ConfigSettings(config.get("relaygate"));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            this.plugins = Plugins.load(Gateway.class.getClassLoader(),
+                                        Path.of(settings.text("plugins-dir").orElse("plugins")));
+            opened.addAll(plugins.loaders());
+            Map<String, ChannelSpec> specs = channelSpecs(settings);
+            EventHandler handler = handler(settings, clock);
+            this.inbox = inbox(settings);
+            this.state = SqliteState.open(Path.of(settings.text("data-dir").orElse("data")));
+            opened.add(state);
+            this.channels = Collections.unmodifiableMap(channels(specs, clock));
+            opened.addAll(channels.values());
+            this.dispatcher = new Dispatcher(inbox, handler, channels);
+            Optional<Secret> apiToken = settings.secret("api-token");
+            HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
+            channels.forEach((name, channel) -> health.addCheck(
+                    new ChannelReadiness(name, specs.get(name).found().provider().type(), channel, this)));
+            this.server = WebServer.builder()
+                    .config(config.get("server"))
+                    .directHandlers(JsonDirectHandler.handlers())
+                    .addFeature(ObserveFeature.just(health.build()))
+                    .routing(routing -> routing(routing, clock, apiToken))
+                    .build();
+        } catch (SettingsException e) {
+            closeAll(opened);
+            throw new StartupException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /**
+     * Builds a gateway from configuration without starting it.
+     *
+     * @throws StartupException naming the key or jar at fault
+     */
+    static Gateway create(Config config, Clock clock) {
+        return new Gateway(config, clock);
+    }
+
+    Gateway start() {
+        phase = Phase.STARTING;
+        dispatcher.start();
+        server.start();
+        channels.forEach((name, channel) -> {
+            try {
+                channel.start();
+            } catch (RuntimeException e) {
+                // A channel that cannot start (relay down) reports it in readiness; the others keep working.
+                LOGGER.log(Level.WARNING, "Channel " + name + " did not start: " + e.getMessage());
+            }
+        });
+        phase = Phase.ACCEPTING;
+        LOGGER.log(Level.INFO, "Relaygate accepting on port " + server.port() + " with channels " + channels.keySet());
+        return this;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    boolean accepting() {
+        return phase == Phase.ACCEPTING;
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    Map<String, Channel> channels() {
+        return channels;
+    }
+
+    Inbox inbox() {
+        return inbox;
+    }
+
+    @Override
+    public void close() {
+        if (phase == Phase.STOPPED) {
+            return;
+        }
+        phase = Phase.STOPPING;
+        if (server.isRunning()) {
+            server.stop();
+        }
+        dispatcher.close();
+        inbox.close();
+        List<AutoCloseable> resources = new ArrayList<>(channels.values());
+        resources.add(state);
+        resources.addAll(plugins.loaders());
+        closeAll(resources);
+        phase = Phase.STOPPED;
+    }
+
+    private void routing(HttpRouting.Builder routing, Clock clock, Optional<Secret> apiToken) {
+        channels.forEach((name, channel) -> {
+            WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock);
+            routing.post(channel.path(), route::handle);
+            routing.any(channel.path(), route::methodNotAllowed);
+            for (Endpoint endpoint : channel.endpoints()) {
+                routing.route(Method.create(endpoint.method()), endpoint.path(),
+                              (req, res) -> endpoint(req, res, endpoint, clock, apiToken));
+            }
+        });
+    }
+
+    private static void endpoint(ServerRequest req, ServerResponse res, Endpoint endpoint, Clock clock,
+                                 Optional<Secret> apiToken) {
+        if (endpoint.access() == Endpoint.Access.API_TOKEN && !bearerMatches(req, apiToken)) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+            JsonErrors.send(res, 401, "unauthorized");
+            return;
+        }
+        WebhookRequest.Builder request = WebhookRequest.builder()
+                .method(req.prologue().method().text())
+                .path(req.path().rawPath())
+                .remoteAddress(req.remotePeer().host())
+                .receivedAt(clock.instant());
+        req.query().names().forEach(q -> req.query().all(q).forEach(v -> request.query(q, v)));
+        try {
+            WebhookRoute.send(res, endpoint.handler().apply(request.build()));
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.ERROR, "Endpoint " + endpoint.method() + " " + endpoint.path() + " failed", e);
+            JsonErrors.send(res, 500, "internal error");
+        }
+    }
+
+    /**
+     * Constant-time bearer check; with no token configured every call is refused.
+     */
+    static boolean bearerMatches(ServerRequest req, Optional<Secret> apiToken) {
+        if (apiToken.isEmpty()) {
+            return false;
+        }
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        return header.filter(h -> h.startsWith("Bearer "))
+                .map(h -> apiToken.get().matches(h.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8)))
+                .orElse(false);
+    }
+
+    private static Inbox inbox(ConfigSettings settings) {
+        int capacity = settings.integer("inbox.capacity", 10_000);
+        if (capacity < 1) {
+            throw new SettingsException(settings.fullKey("inbox.capacity"), "must be at least 1, got " + capacity);
+        }
+        String type = settings.text("inbox.type").orElse("memory");
+        if (!type.equals("memory")) {
+            throw new SettingsException(settings.fullKey("inbox.type"),
+                                        "unknown inbox type '" + type + "'; this build supports: memory");
+        }
+        return new MemoryInbox(capacity);
+    }
+
+    /**
+     * Resolves every enabled channel's type to its provider, before anything is opened.
+     */
+    private Map<String, ChannelSpec> channelSpecs(ConfigSettings settings) {
+        Map<String, ChannelSpec> specs = new LinkedHashMap<>();
+        for (Config node : settings.children("channels")) {
+            ConfigSettings channelSettings = new ConfigSettings(node);
+            if (!channelSettings.flag("enabled", true)) {
+                continue;
+            }
+            String type = channelSettings.required("type");
+            Plugins.Found<ChannelProvider> found = plugins.channels().get(type);
+            if (found == null) {
+                throw new SettingsException(channelSettings.fullKey("type"),
+                                            "unknown channel type '" + type + "'; known types: "
+                                                    + String.join(", ", new TreeSet<>(plugins.channels().keySet())));
+            }
+            specs.put(node.name(), new ChannelSpec(channelSettings, found));
+        }
+        return specs;
+    }
+
+    private Map<String, Channel> channels(Map<String, ChannelSpec> specs, Clock clock) {
+        Map<String, Channel> created = new LinkedHashMap<>();
+        Map<String, String> paths = new LinkedHashMap<>();
+        try {
+            specs.forEach((name, spec) -> {
+                ChannelContext context = new HostChannelContext(name, spec.settings(), clock, state.store(name),
+                                                                System.getLogger("dev.relaygate.channel." + name));
+                Channel channel = create(spec.found(), context);
+                created.put(name, channel);
+                String other = paths.putIfAbsent(channel.path(), name);
+                if (other != null) {
+                    throw new SettingsException(spec.settings().fullKey("path"),
+                                                channel.path() + " is already the path of channel " + other);
+                }
+            });
+            return created;
+        } catch (RuntimeException e) {
+            closeAll(new ArrayList<>(created.values()));
+            throw e;
+        }
+    }
+
+    private static Channel create(Plugins.Found<ChannelProvider> found, ChannelContext context) {
+        try {
+            return found.provider().create(context);
+        } catch (SettingsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StartupException(context.settings().prefix() + ": channel type '" + found.provider().type()
+                                               + "' from " + found.origin() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private EventHandler handler(ConfigSettings settings, Clock clock) {
+        ConfigSettings handlerSettings = new ConfigSettings(settings.node("handler"));
+        String type = handlerSettings.text("type").orElse("log");
+        Plugins.Found<HandlerProvider> found = plugins.handlers().get(type);
+        if (found == null) {
+            throw new SettingsException(handlerSettings.fullKey("type"),
+                                        "unknown handler type '" + type + "'; known types: "
+                                                + String.join(", ", new TreeSet<>(plugins.handlers().keySet())));
+        }
+        return found.provider().create(new HostHandlerContext(handlerSettings, clock,
+                                                              System.getLogger("dev.relaygate.handler." + type)));
+    }
+
+    private static void closeAll(List<? extends AutoCloseable> resources) {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOGGER.log(Level.WARNING, "Closing " + resource + " failed", e);
+            }
+        }
+    }
+
+    private record ChannelSpec(ConfigSettings settings, Plugins.Found<ChannelProvider> found) {
+    }
+
+    private record HostChannelContext(String name, Settings settings, Clock clock, StateStore state,
+                                      System.Logger logger) implements ChannelContext {
+    }
+
+    private record HostHandlerContext(Settings settings, Clock clock, System.Logger logger) implements HandlerContext {
+    }
+}

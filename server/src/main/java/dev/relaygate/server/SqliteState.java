@@ -1,0 +1,105 @@
+package dev.relaygate.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+import dev.relaygate.api.spi.StateStore;
+
+/**
+ * The plugins' durable key-value state in {@code <data-dir>/state.db} (SQLite, WAL, synchronous FULL: a
+ * {@code put} is on disk when it returns). State is small and rarely written, so one connection under a lock is
+ * enough.
+ */
+final class SqliteState implements AutoCloseable {
+    private final Connection connection;
+
+    private SqliteState(Connection connection) {
+        this.connection = connection;
+    }
+
+    static SqliteState open(Path dataDir) {
+        Path file = dataDir.resolve("state.db");
+        try {
+            Files.createDirectories(dataDir);
+            Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("PRAGMA journal_mode=WAL");
+                statement.execute("PRAGMA synchronous=FULL");
+                statement.execute("CREATE TABLE IF NOT EXISTS state (owner TEXT NOT NULL, key TEXT NOT NULL, "
+                                          + "value TEXT NOT NULL, PRIMARY KEY (owner, key))");
+            }
+            return new SqliteState(connection);
+        } catch (IOException | SQLException e) {
+            throw new StartupException("relaygate.data-dir: cannot open " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The store of one owner (a channel name).
+     */
+    StateStore store(String owner) {
+        return new StateStore() {
+            @Override
+            public Optional<String> get(String key) {
+                return query("SELECT value FROM state WHERE owner = ? AND key = ?", owner, key);
+            }
+
+            @Override
+            public void put(String key, String value) {
+                update("INSERT INTO state (owner, key, value) VALUES (?, ?, ?) "
+                               + "ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value", owner, key, value);
+            }
+
+            @Override
+            public Optional<String> take(String key) {
+                return query("DELETE FROM state WHERE owner = ? AND key = ? RETURNING value", owner, key);
+            }
+
+            @Override
+            public String toString() {
+                return "StateStore[" + owner + "]";
+            }
+        };
+    }
+
+    private synchronized Optional<String> query(String sql, String... args) {
+        try (PreparedStatement statement = prepare(sql, args); ResultSet rows = statement.executeQuery()) {
+            return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store: " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized void update(String sql, String... args) {
+        try (PreparedStatement statement = prepare(sql, args)) {
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store: " + e.getMessage(), e);
+        }
+    }
+
+    private PreparedStatement prepare(String sql, String... args) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            statement.setString(i + 1, args[i]);
+        }
+        return statement;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            System.getLogger(SqliteState.class.getName()).log(System.Logger.Level.WARNING, "Closing state.db failed", e);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.relaygate.server;
+
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.spi.EventHandler;
+import dev.relaygate.api.spi.HandlerContext;
+import dev.relaygate.api.spi.HandlerProvider;
+
+/**
+ * A test handler ({@code type: recording}, {@code id: <test id>}) that records every event it is given, can be held
+ * at a gate, and throws on events whose text is {@code boom}.
+ */
+public final class RecordingHandlerProvider implements HandlerProvider {
+    private static final Map<String, Recorder> RECORDERS = new ConcurrentHashMap<>();
+
+    public RecordingHandlerProvider() {
+    }
+
+    static Recorder recorder(String id) {
+        return RECORDERS.computeIfAbsent(id, k -> new Recorder());
+    }
+
+    @Override
+    public String type() {
+        return "recording";
+    }
+
+    @Override
+    public EventHandler create(HandlerContext context) {
+        Recorder recorder = recorder(context.settings().required("id"));
+        return (event, replies) -> {
+            recorder.entered.release();
+            recorder.gate.acquire();
+            recorder.gate.release();
+            recorder.events.add(event);
+            if (event.text().equals("boom")) {
+                throw new IllegalStateException("boom");
+            }
+        };
+    }
+
+    static final class Recorder {
+        final BlockingQueue<ChannelEvent> events = new LinkedBlockingQueue<>();
+        final Semaphore gate = new Semaphore(1);
+        final Semaphore entered = new Semaphore(0);
+
+        ChannelEvent next() throws InterruptedException {
+            ChannelEvent event = events.poll(10, TimeUnit.SECONDS);
+            if (event == null) {
+                throw new AssertionError("no event reached the handler within 10 s");
+            }
+            return event;
+        }
+
+        void hold() throws InterruptedException {
+            gate.acquire();
+        }
+
+        /** Waits until the handler was entered (by an event that may now wait at the gate). */
+        void awaitEntered() throws InterruptedException {
+            if (!entered.tryAcquire(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the handler was not entered within 10 s");
+            }
+        }
+
+        void release() {
+            gate.release();
+        }
+    }
+}
