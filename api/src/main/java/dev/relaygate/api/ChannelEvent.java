@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param text         the message text ({@code ""} when there is none)
  * @param raw          the verified body as received (JSON text for JSON providers)
  * @param receivedAt   when the gateway received it
+ * @param approval     for events of type {@link #APPROVAL}: the decision
  */
 public record ChannelEvent(String id,
                            String channel,
@@ -32,13 +33,16 @@ public record ChannelEvent(String id,
                            String senderName,
                            String text,
                            String raw,
-                           Instant receivedAt) {
+                           Instant receivedAt,
+                           Optional<ApprovalDecision> approval) {
     /** A message in a channel the bot is in. */
     public static final String MESSAGE = "message";
     /** A direct message to the bot. */
     public static final String DIRECT_MESSAGE = "direct_message";
     /** A mention of the bot in a channel. */
     public static final String MENTION = "mention";
+    /** A person's answer to an approval request; {@link #approval()} carries it. */
+    public static final String APPROVAL = "approval";
 
     /**
      * Validates.
@@ -56,6 +60,31 @@ public record ChannelEvent(String id,
         Objects.requireNonNull(text);
         Objects.requireNonNull(raw);
         Objects.requireNonNull(receivedAt);
+        Objects.requireNonNull(approval);
+    }
+
+    /**
+     * An event without an approval decision.
+     *
+     * @param id           event id
+     * @param channel      channel name
+     * @param type         event type
+     * @param provider     provider
+     * @param scope        workspace
+     * @param conversation conversation id
+     * @param thread       thread, if any
+     * @param senderId     sender id
+     * @param senderName   sender display name
+     * @param text         text
+     * @param raw          the verified body
+     * @param receivedAt   arrival time
+     * @return the event
+     */
+    public static ChannelEvent of(String id, String channel, String type, String provider, String scope,
+                                  String conversation, Optional<String> thread, String senderId, String senderName,
+                                  String text, String raw, Instant receivedAt) {
+        return new ChannelEvent(id, channel, type, provider, scope, conversation, thread, senderId, senderName, text, raw,
+                                receivedAt, Optional.empty());
     }
 
     /**
@@ -72,6 +101,7 @@ public record ChannelEvent(String id,
     public String toString() {
         // No text and no raw body: user content stays out of logs.
         return "ChannelEvent[" + channel + " " + type + " id=" + id + " scope=" + scope + " conversation=" + conversation
-                + thread.map(t -> " thread=" + t).orElse("") + " sender=" + senderId + "]";
+                + thread.map(t -> " thread=" + t).orElse("") + " sender=" + senderId
+                + approval.map(a -> " approval=" + a.requestId() + ":" + a.decision()).orElse("") + "]";
     }
 }

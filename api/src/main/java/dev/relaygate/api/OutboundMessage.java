@@ -4,14 +4,20 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A message for a channel to send: a reply to an event or a proactive message to a conversation.
+ * A message for a channel to send: a reply to an event or a proactive message to a conversation, optionally an
+ * approval request with buttons.
  *
  * @param conversation the provider's conversation id
- * @param text         the text
+ * @param text         the text (for an approval request: ignored, the channel builds the prompt)
  * @param thread       an explicit thread; when empty a reply follows the channel's threading rules
  * @param inReplyTo    the event this answers, if any
+ * @param approval     an approval request to show, if any
  */
-public record OutboundMessage(String conversation, String text, Optional<String> thread, Optional<ChannelEvent> inReplyTo) {
+public record OutboundMessage(String conversation,
+                              String text,
+                              Optional<String> thread,
+                              Optional<ChannelEvent> inReplyTo,
+                              Optional<ApprovalRequest> approval) {
     /**
      * Validates.
      */
@@ -20,6 +26,7 @@ public record OutboundMessage(String conversation, String text, Optional<String>
         Objects.requireNonNull(text);
         Objects.requireNonNull(thread);
         Objects.requireNonNull(inReplyTo);
+        Objects.requireNonNull(approval);
     }
 
     /**
@@ -30,7 +37,7 @@ public record OutboundMessage(String conversation, String text, Optional<String>
      * @return the message
      */
     public static OutboundMessage reply(ChannelEvent event, String text) {
-        return new OutboundMessage(event.conversation(), text, Optional.empty(), Optional.of(event));
+        return new OutboundMessage(event.conversation(), text, Optional.empty(), Optional.of(event), Optional.empty());
     }
 
     /**
@@ -41,7 +48,7 @@ public record OutboundMessage(String conversation, String text, Optional<String>
      * @return the message
      */
     public static OutboundMessage to(String conversation, String text) {
-        return new OutboundMessage(conversation, text, Optional.empty(), Optional.empty());
+        return new OutboundMessage(conversation, text, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -51,12 +58,22 @@ public record OutboundMessage(String conversation, String text, Optional<String>
      * @return a copy in that thread
      */
     public OutboundMessage inThread(String thread) {
-        return new OutboundMessage(conversation, text, Optional.of(thread), inReplyTo);
+        return new OutboundMessage(conversation, text, Optional.of(thread), inReplyTo, approval);
+    }
+
+    /**
+     * This message as an approval request.
+     *
+     * @param request what to approve
+     * @return a copy that asks for approval
+     */
+    public OutboundMessage asking(ApprovalRequest request) {
+        return new OutboundMessage(conversation, text, thread, inReplyTo, Optional.of(request));
     }
 
     @Override
     public String toString() {
         return "OutboundMessage[conversation=" + conversation + thread.map(t -> " thread=" + t).orElse("")
-                + ", " + text.length() + " chars]";
+                + approval.map(a -> " approval=" + a.requestId()).orElse("") + ", " + text.length() + " chars]";
     }
 }

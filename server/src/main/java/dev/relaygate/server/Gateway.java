@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import io.helidon.config.Config;
@@ -70,6 +71,7 @@ final class Gateway implements AutoCloseable {
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
             this.dispatcher = new Dispatcher(inbox, handler, channels);
+            Map<String, Endpoint> endpoints = endpoints(channels);
             Optional<Secret> apiToken = settings.secret("api-token");
             HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
             channels.forEach((name, channel) -> health.addCheck(
@@ -78,7 +80,7 @@ final class Gateway implements AutoCloseable {
                     .config(config.get("server"))
                     .directHandlers(JsonDirectHandler.handlers())
                     .addFeature(ObserveFeature.just(health.build()))
-                    .routing(routing -> routing(routing, clock, apiToken))
+                    .routing(routing -> routing(routing, endpoints, clock, apiToken))
                     .build();
         } catch (SettingsException e) {
             closeAll(opened);
@@ -153,16 +155,35 @@ final class Gateway implements AutoCloseable {
         phase = Phase.STOPPED;
     }
 
-    private void routing(HttpRouting.Builder routing, Clock clock, Optional<Secret> apiToken) {
+    private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock,
+                         Optional<Secret> apiToken) {
         channels.forEach((name, channel) -> {
             WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock);
             routing.post(channel.path(), route::handle);
             routing.any(channel.path(), route::methodNotAllowed);
+        });
+        endpoints.values().forEach(endpoint -> routing.route(Method.create(endpoint.method()), endpoint.path(),
+                                                             (req, res) -> endpoint(req, res, endpoint, clock, apiToken)));
+    }
+
+    /**
+     * The channels' extra routes by "METHOD path"; two channels claiming one route stop the start.
+     */
+    private static Map<String, Endpoint> endpoints(Map<String, Channel> channels) {
+        Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+        Map<String, String> owners = new LinkedHashMap<>();
+        channels.forEach((name, channel) -> {
             for (Endpoint endpoint : channel.endpoints()) {
-                routing.route(Method.create(endpoint.method()), endpoint.path(),
-                              (req, res) -> endpoint(req, res, endpoint, clock, apiToken));
+                String route = endpoint.method() + " " + endpoint.path();
+                String other = owners.putIfAbsent(route, name);
+                if (other != null || channels.values().stream().anyMatch(c -> c.path().equals(endpoint.path()))) {
+                    throw new StartupException("route " + route + " of channel " + name + " is already taken"
+                                                       + (other == null ? " by a webhook path" : " by channel " + other));
+                }
+                endpoints.put(route, endpoint);
             }
         });
+        return endpoints;
     }
 
     private static void endpoint(ServerRequest req, ServerResponse res, Endpoint endpoint, Clock clock,
@@ -216,7 +237,8 @@ final class Gateway implements AutoCloseable {
      * Resolves every enabled channel's type to its provider, before anything is opened.
      */
     private Map<String, ChannelSpec> channelSpecs(ConfigSettings settings) {
-        Map<String, ChannelSpec> specs = new LinkedHashMap<>();
+        // By name: Helidon does not keep the YAML order, and start order and error messages should not vary.
+        Map<String, ChannelSpec> specs = new TreeMap<>();
         for (Config node : settings.children("channels")) {
             ConfigSettings channelSettings = new ConfigSettings(node);
             if (!channelSettings.flag("enabled", true)) {

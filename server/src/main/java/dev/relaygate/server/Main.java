@@ -3,18 +3,22 @@ package dev.relaygate.server;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Optional;
 
 import io.helidon.logging.common.LogConfig;
 
 /**
- * Starts Relaygate: {@code java -jar relaygate-server.jar [serve] [--config FILE]}.
+ * Relaygate's entry point: {@code java -jar relaygate-server.jar [serve] [--config FILE]}, and the developer commands
+ * {@code demo} and {@code send}.
  *
- * <p>Exit status 2 means the configuration or the plugins do not allow a start; the one line on standard error names
- * the key or jar at fault.
+ * <p>Exit status 2 means the configuration or the plugins do not allow a start (or the arguments are wrong); the one
+ * line on standard error names the key or jar at fault.
  */
 public final class Main {
-    private static final int EXIT_CONFIG = 2;
+    static final int EXIT_CONFIG = 2;
+    private static final String USAGE = "usage: relaygate-server.jar [serve] [--config FILE] | demo [--port N] "
+            + "[--relay-port N] | send [--relay URL] [--type T] [--channel C] [--thread TS] TEXT";
 
     private Main() {
     }
@@ -22,16 +26,30 @@ public final class Main {
     /**
      * Entry point.
      *
-     * @param args {@code [serve] [--config FILE]}
+     * @param args a command and its arguments
      */
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        Optional<Gateway> gateway = serve(args, System.err);
-        if (gateway.isEmpty()) {
+        String command = args.length > 0 && !args[0].startsWith("-") ? args[0] : "serve";
+        String[] rest = args.length > 0 && !args[0].startsWith("-") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        try {
+            switch (command) {
+                case "serve" -> {
+                    Optional<Gateway> gateway = serve(rest, System.err);
+                    if (gateway.isEmpty()) {
+                        System.exit(EXIT_CONFIG);
+                    }
+                    Runtime.getRuntime().addShutdownHook(new Thread(gateway.get()::close, "relaygate-shutdown"));
+                    System.out.println("Relaygate is up: http://localhost:" + gateway.get().port() + "/observe/health");
+                }
+                case "demo" -> Demo.run(rest, System.out);
+                case "send" -> System.exit(Demo.send(rest, System.out));
+                default -> throw new StartupException("unknown command '" + command + "'; " + USAGE);
+            }
+        } catch (StartupException e) {
+            System.err.println("relaygate: " + e.getMessage());
             System.exit(EXIT_CONFIG);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway.get()::close, "relaygate-shutdown"));
-        System.out.println("Relaygate is up: http://localhost:" + gateway.get().port() + "/observe/health");
     }
 
     /**
@@ -51,25 +69,11 @@ public final class Main {
     private static Optional<Path> configFile(String[] args) {
         Optional<Path> file = Optional.empty();
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "serve" -> {
-                    if (i != 0) {
-                        throw usage("'serve' must come first");
-                    }
-                }
-                case "--config" -> {
-                    if (i + 1 >= args.length) {
-                        throw usage("--config needs a file");
-                    }
-                    file = Optional.of(Path.of(args[++i]));
-                }
-                default -> throw usage("unknown argument '" + args[i] + "'");
+            if (!args[i].equals("--config") || i + 1 >= args.length) {
+                throw new StartupException("unexpected argument '" + args[i] + "'; " + USAGE);
             }
+            file = Optional.of(Path.of(args[++i]));
         }
         return file;
-    }
-
-    private static StartupException usage(String problem) {
-        return new StartupException(problem + "; usage: relaygate-server.jar [serve] [--config FILE]");
     }
 }

@@ -78,7 +78,7 @@ class DropInPluginTest {
                 }
 
                 public Inbound decode(WebhookRequest request) {
-                    return Inbound.events(List.of(new ChannelEvent(request.header("X-Example-Id").orElse(""),
+                    return Inbound.events(List.of(ChannelEvent.of(request.header("X-Example-Id").orElse(""),
                             context.name(), "message", "example", "scope", "conv", Optional.empty(), "u1", "u1",
                             request.bodyText(), request.bodyText(), request.receivedAt())));
                 }

@@ -13,7 +13,7 @@ import static org.hamcrest.Matchers.is;
 
 class MemoryInboxTest {
     private static ChannelEvent event(String id) {
-        return new ChannelEvent(id, "c", "message", "p", "s", "conv", Optional.empty(), "u", "u", "", "{}", Instant.EPOCH);
+        return ChannelEvent.of(id, "c", "message", "p", "s", "conv", Optional.empty(), "u", "u", "", "{}", Instant.EPOCH);
     }
 
     @Test

@@ -7,16 +7,21 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.relaygate.api.ApprovalRequest;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.HandlerContext;
 import dev.relaygate.api.spi.HandlerProvider;
 
 /**
  * A test handler ({@code type: recording}, {@code id: <test id>}) that records every event it is given, can be held
- * at a gate, and throws on events whose text is {@code boom}.
+ * at a gate, throws on events whose text is {@code boom}, asks for approval on {@code needs approval} and answers
+ * approval decisions.
  */
 public final class RecordingHandlerProvider implements HandlerProvider {
+    static final ApprovalRequest APPROVAL = new ApprovalRequest("5b0c5e8e-3c1a-4f7e-9a43-0a4c8f1d2e77", "deploy",
+                                                                "Deploy to production", "{\"service\":\"web\"}", true);
     private static final Map<String, Recorder> RECORDERS = new ConcurrentHashMap<>();
 
     public RecordingHandlerProvider() {
@@ -41,6 +46,12 @@ public final class RecordingHandlerProvider implements HandlerProvider {
             recorder.events.add(event);
             if (event.text().equals("boom")) {
                 throw new IllegalStateException("boom");
+            }
+            if (event.text().equals("needs approval")) {
+                replies.send(OutboundMessage.reply(event, "").asking(APPROVAL));
+            }
+            if (event.approval().isPresent()) {
+                replies.reply("decision " + event.approval().get().decision());
             }
         };
     }

@@ -81,7 +81,7 @@ class StartupFailureTest {
     void twoChannelsOnOnePath() {
         assertThat(failure("channels:\n  slack:\n    signing-secret: " + TestGateway.SECRET_HEX
                                    + "\n  other:\n    type: slack-relay\n    path: /relay/events"),
-                   // Helidon lists the channels of a YAML map in key order.
+                   // Channels are set up in name order.
                    is("relaygate.channels.slack.path: /relay/events is already the path of channel other"));
     }
 

@@ -78,11 +78,9 @@ final class TestGateway implements AutoCloseable {
                     relaygate:
                       data-dir: %s
                       plugins-dir: %s
-                      handler:
-                        type: recording
-                        id: %s
-                    %s""".formatted(serverYaml.indent(2), dir.resolve("data"), dir.resolve("plugins"), id,
-                                    relaygateYaml.indent(2));
+                    %s""".formatted(serverYaml.indent(2), dir.resolve("data"), dir.resolve("plugins"),
+                                    (relaygateYaml.contains("handler:") ? relaygateYaml
+                                            : "handler:\n  type: recording\n  id: " + id + "\n" + relaygateYaml).indent(2));
             Path file = dir.resolve("config.yaml");
             Files.writeString(file, yaml);
             return ConfigLoader.load(Optional.of(file), Map.of());
@@ -95,7 +93,7 @@ final class TestGateway implements AutoCloseable {
         return RecordingHandlerProvider.recorder(recorderId(dir));
     }
 
-    private static String recorderId(Path dir) {
+    static String recorderId(Path dir) {
         return UUID.nameUUIDFromBytes(dir.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8)).toString();
     }
 

@@ -20,6 +20,7 @@ import dev.relaygate.api.spi.Settings;
  * @param signingSecret  the 32-byte webhook key, if configured (otherwise fetched from the relay)
  * @param requestTimeout the per-request timeout of relay calls
  * @param tolerance      the timestamp window half-width
+ * @param instanceId     the id sent to {@code GET /connections}
  */
 record RelaySettings(String path,
                      Optional<URI> relayUrl,
@@ -27,8 +28,11 @@ record RelaySettings(String path,
                      Optional<String> teamId,
                      Optional<Secret> signingSecret,
                      Duration requestTimeout,
-                     Duration tolerance) {
+                     Duration tolerance,
+                     String instanceId) {
     static final String DEFAULT_PATH = "/relay/events";
+    // relay-protocol.md 4.7: UUIDv5(DNS namespace, owner id "default"), what IronClaw sends when nothing is set.
+    static final String DEFAULT_INSTANCE_ID = "916180a7-0b43-5c08-b3c8-c738826880bb";
     // relay-protocol.md 5.2: "T" followed by up to 20 ASCII letters or digits.
     static final Pattern TEAM_ID = Pattern.compile("T[A-Za-z0-9]{0,20}");
 
@@ -57,7 +61,8 @@ record RelaySettings(String path,
                                  teamId,
                                  signingSecret,
                                  settings.duration("request-timeout", Duration.ofSeconds(30)),
-                                 settings.duration("tolerance", Duration.ofMinutes(5)));
+                                 settings.duration("tolerance", Duration.ofMinutes(5)),
+                                 settings.text("instance-id").orElse(DEFAULT_INSTANCE_ID));
     }
 
     private static URI relayUrl(Settings settings, String url) {

@@ -2,32 +2,46 @@ package dev.relaygate.plugins.slackrelay;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.relaygate.api.ApprovalDecision;
+import dev.relaygate.api.ApprovalRequest;
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
+import dev.relaygate.api.Endpoint;
 import dev.relaygate.api.Health;
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
-import dev.relaygate.api.Secret;
 import dev.relaygate.api.SignedRequestVerifier;
 import dev.relaygate.api.TimestampWindow;
+import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.ChannelContext;
 import dev.relaygate.api.spi.Verifier;
 
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
+
 /**
- * One slack-relay channel. Ingress follows relay-protocol.md section 2.2 exactly: {@code 503 relay not configured}
- * while no signing secret is loaded, then the toolkit's signature checks over {@code <timestamp>.<raw body>}
- * ({@code X-Relay-Timestamp}, {@code X-Relay-Signature: sha256=<hex>}), then {@code 400 invalid JSON}, then
- * {@code 503 relay channel not active}.
+ * One slack-relay channel.
+ *
+ * <p>Ingress follows relay-protocol.md 2.2 exactly: {@code 503 relay not configured} while no signing secret is loaded,
+ * then the toolkit's checks over {@code <timestamp>.<raw body>} ({@code X-Relay-Timestamp},
+ * {@code X-Relay-Signature: sha256=<hex>}), then {@code 400 invalid JSON}, then {@code 503 relay channel not active}.
+ * Outbound messages go through the relay's Slack proxy (3.7), approvals through {@code POST /approvals} (8), and the
+ * workspace is connected with the relay's OAuth flow (5, in {@link SlackConnect}).
  */
 final class SlackRelayChannel implements Channel {
     static final String SIGNATURE_HEADER = "X-Relay-Signature";
@@ -36,27 +50,43 @@ final class SlackRelayChannel implements Channel {
     static final Rejection NOT_CONFIGURED = Rejection.unavailable("relay not configured");
     static final Rejection INVALID_JSON = Rejection.badRequest("invalid JSON");
     static final Rejection NOT_ACTIVE = Rejection.unavailable("relay channel not active");
+    static final String TEAM_KEY = "team_id";
+    static final Duration RELAY_CHECK_INTERVAL = Duration.ofSeconds(30);
+    private static final String APPROVAL_KEY = "approval:";
     private static final byte[] DOT = {'.'};
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     private final RelaySettings settings;
     private final ChannelContext context;
-    // The secret slot of relay-protocol.md 2.6: empty until activation, cleared on disconnect.
-    private final AtomicReference<Optional<Secret>> secret = new AtomicReference<>(Optional.empty());
-    private final AtomicLong dropped = new AtomicLong();
+    private final Optional<RelayClient> relay;
+    private final SigningKeys keys;
     private final Verifier verifier;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicReference<Optional<String>> activationError = new AtomicReference<>(Optional.empty());
+    private final AtomicReference<RelayStatus> relayStatus = new AtomicReference<>(RelayStatus.UNCHECKED);
+    private final AtomicBoolean checkingRelay = new AtomicBoolean();
+    private final SlackConnect connect;
 
-    SlackRelayChannel(RelaySettings settings, ChannelContext context) {
+    /** The last answer of {@code GET /connections}, for readiness. */
+    private record RelayStatus(Instant checkedAt, Optional<String> problem) {
+        static final RelayStatus UNCHECKED = new RelayStatus(Instant.MIN, Optional.empty());
+    }
+
+    SlackRelayChannel(RelaySettings settings, ChannelContext context, Optional<RelayClient> relay) {
         this.settings = settings;
         this.context = context;
+        this.relay = relay;
+        this.keys = new SigningKeys(context.clock());
         SignedRequestVerifier signed = SignedRequestVerifier.builder()
                 .signatureHeader(SIGNATURE_HEADER)
                 .timestamp(TIMESTAMP_HEADER, TimestampWindow.create(settings.tolerance(), context.clock()))
                 .signature(SIGNATURE)
                 .payload((timestamp, request) -> new byte[][] {
                         timestamp.getBytes(StandardCharsets.US_ASCII), DOT, request.body()})
-                .keys(() -> secret.get().map(List::of).orElse(List.of()))
+                .keys(keys::keys)
                 .build();
-        this.verifier = request -> secret.get().isEmpty() ? NOT_CONFIGURED : signed.verify(request);
+        this.verifier = request -> verify(signed, request);
+        this.connect = new SlackConnect(context, relay, this);
     }
 
     @Override
@@ -69,13 +99,27 @@ final class SlackRelayChannel implements Channel {
         return verifier;
     }
 
+    private Verdict verify(SignedRequestVerifier signed, WebhookRequest request) {
+        if (!keys.active()) {
+            return NOT_CONFIGURED;
+        }
+        Verdict verdict = signed.verify(request);
+        if (verdict == SignedRequestVerifier.INVALID_SIGNATURE && relay.isPresent()
+                && keys.refresh(relay.get()::signingSecret)) {
+            context.logger().log(Level.INFO, "The relay rotated the signing secret; the previous one stays valid for "
+                    + SigningKeys.GRACE.toMinutes() + " minutes");
+            verdict = signed.verify(request);
+        }
+        return verdict;
+    }
+
     @Override
     public Inbound decode(WebhookRequest request) {
         Optional<RelayEvent> parsed = RelayEvent.parse(request.body());
         if (parsed.isEmpty()) {
             return INVALID_JSON;
         }
-        if (secret.get().isEmpty()) {
+        if (!keys.active()) {
             // Disconnected between verification and now.
             return NOT_ACTIVE;
         }
@@ -83,13 +127,14 @@ final class SlackRelayChannel implements Channel {
         if (event.senderId().isEmpty() || event.channelId().isEmpty() || event.providerScope().isEmpty()) {
             // relay-protocol.md 3.4: acknowledged, then dropped.
             long count = dropped.incrementAndGet();
-            context.logger().log(Level.DEBUG, "Dropped relay event " + event.id() + " without sender, channel or team id ("
-                    + count + " so far)");
+            context.logger().log(Level.DEBUG, "Dropped relay event " + event.id()
+                    + " without sender, channel or team id (" + count + " so far)");
             return Inbound.events(List.of());
         }
+        Optional<ApprovalDecision> decision = approvalDecision(event);
         return Inbound.events(List.of(new ChannelEvent(event.id(),
                                                        context.name(),
-                                                       event.eventType(),
+                                                       decision.isPresent() ? ChannelEvent.APPROVAL : event.eventType(),
                                                        event.provider(),
                                                        event.providerScope(),
                                                        event.channelId(),
@@ -98,29 +143,186 @@ final class SlackRelayChannel implements Channel {
                                                        event.displayName(),
                                                        event.text(),
                                                        request.bodyText(),
-                                                       request.receivedAt())));
+                                                       request.receivedAt(),
+                                                       decision)));
+    }
+
+    /**
+     * A direct message that answers the pending approval of its conversation and thread (relay-protocol.md 8.3).
+     * The pending record is taken, so one approval gets one decision.
+     */
+    private Optional<ApprovalDecision> approvalDecision(RelayEvent event) {
+        if (!ChannelEvent.DIRECT_MESSAGE.equals(event.eventType())) {
+            return Optional.empty();
+        }
+        String key = approvalKey(event.channelId(), event.threadId());
+        Optional<ApprovalDecision> structured = ApprovalPrompt.structured(event.text());
+        Optional<ApprovalDecision.Decision> word = ApprovalPrompt.word(event.text());
+        if (structured.isEmpty() && word.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> pending = context.state().get(key);
+        if (pending.isEmpty() || structured.isPresent() && !structured.get().requestId().equals(pending.get())) {
+            return Optional.empty();
+        }
+        if (context.state().take(key).filter(pending.get()::equals).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(structured.orElseGet(() -> new ApprovalDecision(pending.get(), word.get())));
     }
 
     @Override
     public Delivery send(OutboundMessage message) {
-        throw new ChannelException("slack-relay cannot send yet", false);
+        RelayClient client = relay.orElseThrow(
+                () -> new ChannelException("cannot send: relay-url and api-key are not set", false));
+        String team = message.inReplyTo().map(ChannelEvent::scope).filter(s -> !s.isEmpty())
+                .or(keys::team)
+                .orElseThrow(() -> new ChannelException("cannot send: no Slack team is connected", false));
+        Optional<String> thread = message.thread().or(() -> message.inReplyTo().flatMap(SlackRelayChannel::replyThread));
+        if (message.approval().isPresent()) {
+            return requestApproval(client, team, message, thread, message.approval().get());
+        }
+        var body = JSON.createObjectBuilder().add("channel", message.conversation()).add("text", message.text());
+        thread.ifPresent(ts -> body.add("thread_ts", ts));
+        return delivered(message.conversation(), thread,
+                         client.proxy("slack", "chat.postMessage", team, body.build()));
+    }
+
+    /**
+     * Threading: in channels and mentions the reply goes into the thread (the thread, else the message itself, whose
+     * id is its Slack ts); in a direct message only when the user wrote in a thread.
+     */
+    static Optional<String> replyThread(ChannelEvent event) {
+        if (ChannelEvent.DIRECT_MESSAGE.equals(event.type()) || ChannelEvent.APPROVAL.equals(event.type())) {
+            return event.thread();
+        }
+        return event.thread().or(() -> Optional.of(event.id()).filter(id -> !id.isEmpty()));
+    }
+
+    private Delivery requestApproval(RelayClient client, String team, OutboundMessage message, Optional<String> thread,
+                                     ApprovalRequest request) {
+        boolean direct = message.inReplyTo()
+                .map(event -> ChannelEvent.DIRECT_MESSAGE.equals(event.type()) || ChannelEvent.APPROVAL.equals(event.type()))
+                .orElse(message.conversation().startsWith("D"));
+        if (!direct) {
+            throw new ChannelException(ApprovalPrompt.SHARED_CHANNEL_REFUSAL.formatted(request.tool()), false);
+        }
+        String token;
+        try {
+            token = client.registerApproval(team, message.conversation(), request.requestId(), thread);
+        } catch (ChannelException e) {
+            throw new ChannelException("Failed to register approval: " + e.getMessage(), e.retryable(), e);
+        }
+        JsonValue answer = client.proxy("slack", "chat.postMessage", team,
+                                        ApprovalPrompt.message(message.conversation(), thread, request, token));
+        context.state().put(approvalKey(message.conversation(), thread), request.requestId());
+        return delivered(message.conversation(), thread, answer);
+    }
+
+    private static Delivery delivered(String conversation, Optional<String> thread, JsonValue answer) {
+        Optional<String> ts = answer instanceof JsonObject object && object.get("ts") instanceof JsonString s
+                ? Optional.of(s.getString())
+                : Optional.empty();
+        return new Delivery(conversation, thread, ts);
+    }
+
+    private static String approvalKey(String conversation, Optional<String> thread) {
+        return APPROVAL_KEY + conversation + ":" + thread.orElse("");
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return connect.endpoints();
     }
 
     @Override
     public Health health() {
-        return secret.get().isPresent() ? Health.READY : Health.down("no signing secret");
+        if (!keys.active()) {
+            return Health.down(activationError.get().orElse(relay.isPresent()
+                    ? "not connected: GET /api/v1/channels/" + context.name() + "/connect starts the Slack OAuth flow"
+                    : "no signing secret"));
+        }
+        if (relay.isEmpty()) {
+            return Health.READY;
+        }
+        RelayStatus status = relayStatus.get();
+        if (status.checkedAt().plus(RELAY_CHECK_INTERVAL).isBefore(context.clock().instant())
+                && checkingRelay.compareAndSet(false, true)) {
+            // Probes read the cached answer; a stale one is refreshed in the background.
+            Thread.ofVirtual().name("relay-check-" + context.name()).start(() -> {
+                try {
+                    checkRelay();
+                } finally {
+                    checkingRelay.set(false);
+                }
+            });
+        }
+        return status.problem().map(Health::down).orElse(Health.READY);
+    }
+
+    private void checkRelay() {
+        Optional<String> problem;
+        try {
+            Optional<String> team = keys.team();
+            problem = relay.orElseThrow().connections(settings.instanceId()).stream()
+                    .filter(c -> team.isPresent() && c.teamId().equals(team.get()) && !c.connected())
+                    .findFirst()
+                    .map(c -> "workspace " + c.teamId() + " is disconnected at the relay");
+        } catch (ChannelException e) {
+            problem = Optional.of("relay not reachable: " + e.getMessage());
+        }
+        relayStatus.set(new RelayStatus(context.clock().instant(), problem));
     }
 
     @Override
     public void start() {
-        settings.signingSecret().ifPresent(configured -> secret.set(Optional.of(configured)));
+        if (settings.signingSecret().isPresent()) {
+            keys.activate(team(), settings.signingSecret().get(), false);
+        } else {
+            team().ifPresent(this::activate);
+        }
+        if (relay.isPresent() && keys.active()) {
+            checkRelay();
+        }
     }
 
     /**
-     * Clears the secret slot: the webhook answers {@code 503 relay not configured} from now on.
+     * The connected team: the one stored by the last OAuth callback, else the configured one.
+     */
+    private Optional<String> team() {
+        return context.state().get(TEAM_KEY).or(settings::teamId);
+    }
+
+    /**
+     * Activation in relay-protocol.md 5.4 order: fetch the secret (no fallback), then fill the slot.
+     *
+     * @return whether the channel is now active
+     */
+    boolean activate(String team) {
+        if (relay.isEmpty()) {
+            activationError.set(Optional.of("cannot activate: relay-url and api-key are not set"));
+            return false;
+        }
+        try {
+            keys.activate(Optional.of(team), relay.get().signingSecret(team), true);
+            activationError.set(Optional.empty());
+            context.logger().log(Level.INFO, "Channel " + context.name() + " activated for team " + team);
+            return true;
+        } catch (ChannelException e) {
+            activationError.set(Optional.of("Failed to fetch relay signing secret: " + e.getMessage()));
+            context.logger().log(Level.WARNING, "Channel " + context.name() + " not activated: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Removal (relay-protocol.md 5.6): forget the team, clear the slot; the webhook answers
+     * {@code 503 relay not configured} from now on.
      */
     void deactivate() {
-        secret.set(Optional.empty());
+        context.state().take(TEAM_KEY);
+        keys.clear();
+        activationError.set(Optional.empty());
     }
 
     long dropped() {

@@ -1,5 +1,7 @@
 package dev.relaygate.plugins.slackrelay;
 
+import java.util.Optional;
+
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.ChannelContext;
 import dev.relaygate.api.spi.ChannelProvider;
@@ -24,6 +26,9 @@ public final class SlackRelayProvider implements ChannelProvider {
 
     @Override
     public Channel create(ChannelContext context) {
-        return new SlackRelayChannel(RelaySettings.from(context.settings()), context);
+        RelaySettings settings = RelaySettings.from(context.settings());
+        Optional<RelayClient> relay = settings.relayUrl().map(url -> new RelayClient(
+                url, settings.apiKey().orElseThrow(), settings.requestTimeout(), Thread::sleep, context.clock()));
+        return new SlackRelayChannel(settings, context, relay);
     }
 }

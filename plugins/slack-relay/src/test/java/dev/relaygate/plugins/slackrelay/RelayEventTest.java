@@ -85,14 +85,4 @@ class RelayEventTest {
     void unknownFieldsAndTheirDuplicatesAreIgnored() {
         assertThat(parse("{\"event_type\":\"m\",\"x\":1,\"x\":{\"deep\":[null]},\"raw\":{\"a\":1}}").isPresent(), is(true));
     }
-
-    @Test
-    void messageTypes() {
-        for (String type : new String[] {"message", "direct_message", "mention"}) {
-            assertThat(new dev.relaygate.api.ChannelEvent("", "c", type, "", "", "", Optional.empty(), "", "", "", "",
-                                                          java.time.Instant.EPOCH).isMessage(), is(true));
-        }
-        assertThat(new dev.relaygate.api.ChannelEvent("", "c", "reaction", "", "", "", Optional.empty(), "", "", "", "",
-                                                       java.time.Instant.EPOCH).isMessage(), is(false));
-    }
 }

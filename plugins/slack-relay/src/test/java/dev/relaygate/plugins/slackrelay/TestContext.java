@@ -25,8 +25,36 @@ record TestContext(String name, Settings settings, Clock clock, StateStore state
     static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
 
     static TestContext of(Map<String, String> settings) {
-        return new TestContext("slack", new MapSettings("relaygate.channels.slack", settings), CLOCK, new MapState(),
+        return of(settings, CLOCK);
+    }
+
+    static TestContext of(Map<String, String> settings, Clock clock) {
+        return new TestContext("slack", new MapSettings("relaygate.channels.slack", settings), clock, new MapState(),
                                System.getLogger("test"));
+    }
+
+    /** A clock that stands still until a test moves it. */
+    static final class TestClock extends Clock {
+        private volatile Instant now = Instant.ofEpochSecond(NOW);
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 
     record MapSettings(String prefix, Map<String, String> values) implements Settings {
