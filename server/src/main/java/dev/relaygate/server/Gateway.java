@@ -54,6 +54,7 @@ final class Gateway implements AutoCloseable {
     private final Inbox inbox;
     private final Dispatcher dispatcher;
     private final WebServer server;
+    private final String listenAddress;
     private volatile Phase phase = Phase.CREATED;
 
     private Gateway(Config config, Clock clock) {
@@ -76,6 +77,8 @@ final class Gateway implements AutoCloseable {
             HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
             channels.forEach((name, channel) -> health.addCheck(
                     new ChannelReadiness(name, specs.get(name).found().provider().type(), channel, this)));
+            this.listenAddress = config.get("server.host").asString().orElse("0.0.0.0") + ":"
+                                 + config.get("server.port").asInt().orElse(8080);
             this.server = WebServer.builder()
                     .config(config.get("server"))
                     .directHandlers(JsonDirectHandler.handlers())
@@ -102,8 +105,14 @@ final class Gateway implements AutoCloseable {
 
     Gateway start() {
         phase = Phase.STARTING;
-        dispatcher.start();
+        // Helidon 4.5 logs a listener that cannot bind and returns a server that is not running, without throwing.
         server.start();
+        if (!server.isRunning()) {
+            close();
+            throw new StartupException("server.port: cannot listen on " + listenAddress
+                                       + " (address in use or not permitted)");
+        }
+        dispatcher.start();
         channels.forEach((name, channel) -> {
             try {
                 channel.start();

@@ -101,6 +101,22 @@ class StartupFailureTest {
     }
 
     @Test
+    void aTakenPortIsNamedAndReleasesEverything() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Gateway gateway = Gateway.create(TestGateway.config(dir, "", "port: " + taken.getLocalPort()),
+                                             TestGateway.CLOCK);
+            StartupException e = assertThrows(StartupException.class, gateway::start);
+            assertThat(e.getMessage(), is("server.port: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                                          + " (address in use or not permitted)"));
+            assertThat(gateway.phase(), is(Gateway.Phase.STOPPED));
+        }
+        // The state store was closed: a second gateway on the same data folder starts.
+        try (TestGateway again = TestGateway.start(dir, "")) {
+            assertThat(again.gateway.accepting(), is(true));
+        }
+    }
+
+    @Test
     void missingConfigFile() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Optional<Gateway> gateway = Main.serve(new String[] {"--config", dir.resolve("nope.yaml").toString()},

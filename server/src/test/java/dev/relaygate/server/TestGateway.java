@@ -72,13 +72,12 @@ final class TestGateway implements AutoCloseable {
             String id = recorderId(dir);
             String yaml = """
                     server:
-                      port: 0
                       host: 127.0.0.1
                     %s
                     relaygate:
                       data-dir: %s
                       plugins-dir: %s
-                    %s""".formatted(serverYaml.indent(2), dir.resolve("data"), dir.resolve("plugins"),
+                    %s""".formatted((serverYaml.contains("port:") ? serverYaml : "port: 0\n" + serverYaml).indent(2), dir.resolve("data"), dir.resolve("plugins"),
                                     (relaygateYaml.contains("handler:") ? relaygateYaml
                                             : "handler:\n  type: recording\n  id: " + id + "\n" + relaygateYaml).indent(2));
             Path file = dir.resolve("config.yaml");
