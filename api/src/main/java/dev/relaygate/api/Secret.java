@@ -72,6 +72,21 @@ public final class Secret {
     }
 
     /**
+     * Decodes a Standard Webhooks key: {@code whsec_} followed by base64 (the prefix may be left out).
+     *
+     * @param key the key text
+     * @return the decoded secret
+     * @throws IllegalArgumentException if it is not base64 or empty (the value is not echoed)
+     */
+    public static Secret ofStandardWebhooks(String key) {
+        Secret secret = ofBase64(key.startsWith("whsec_") ? key.substring("whsec_".length()) : key);
+        if (secret.length() == 0) {
+            throw new IllegalArgumentException("an empty key");
+        }
+        return secret;
+    }
+
+    /**
      * The key material (a copy).
      *
      * @return the bytes

@@ -24,6 +24,15 @@ class HmacSignatureTest {
         assertThat(SHA256_HEX.verify(List.of(key), expected, dotted("1234567890", "hello")), is(true));
     }
 
+    // The Standard Webhooks published vector: "v1," + base64 over "<id>.<timestamp>.<body>" with the whsec_ key.
+    @Test
+    void standardWebhooksVector() {
+        Secret key = Secret.ofStandardWebhooks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        byte[] content = "msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{\"test\": 2432232314}".getBytes(StandardCharsets.UTF_8);
+        assertThat(HmacSignature.base64("v1,").sign(key, content), is("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+        assertThat(Secret.ofStandardWebhooks("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), is(key));
+    }
+
     // relay-protocol.md 2.5, second row: signed with "correct", verified with "wrong".
     @Test
     void wrongSecretFails() {

@@ -26,6 +26,14 @@ class SecretTest {
     }
 
     @Test
+    void standardWebhooksKeyErrorsDoNotEchoTheValue() {
+        assertThat(assertThrows(IllegalArgumentException.class, () -> Secret.ofStandardWebhooks("whsec_%%secret%%"))
+                           .getMessage(), is("not a base64 string"));
+        assertThat(assertThrows(IllegalArgumentException.class, () -> Secret.ofStandardWebhooks("whsec_")).getMessage(),
+                   is("an empty key"));
+    }
+
+    @Test
     void matchesComparesBytes() {
         Secret secret = Secret.ofText("token");
         assertThat(secret.matches("token".getBytes()), is(true));

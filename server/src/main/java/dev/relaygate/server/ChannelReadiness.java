@@ -1,5 +1,7 @@
 package dev.relaygate.server;
 
+import java.util.Locale;
+
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -36,13 +38,29 @@ final class ChannelReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Health health = gateway.accepting() ? safeHealth() : Health.down("gateway is " + gateway.phase().name().toLowerCase(java.util.Locale.ROOT));
+        Health health = current();
         return HealthCheckResponse.builder()
                 .status(health.ready())
                 .detail("type", type)
                 .detail("path", channel.path())
                 .detail("reason", health.reason())
                 .build();
+    }
+
+    Health current() {
+        return gateway.accepting() ? safeHealth() : Health.down("gateway is " + gateway.phase().name().toLowerCase(Locale.ROOT));
+    }
+
+    String channelName() {
+        return name;
+    }
+
+    String channelType() {
+        return type;
+    }
+
+    String channelPath() {
+        return channel.path();
     }
 
     private Health safeHealth() {

@@ -1,6 +1,8 @@
 package dev.relaygate.server;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,18 +47,30 @@ final class ConfigSettings implements Settings {
 
     @Override
     public Duration duration(String key, Duration defaultValue) {
-        Optional<String> value = text(key);
-        if (value.isEmpty()) {
-            return defaultValue;
+        return text(key).map(value -> parseDuration(fullKey(key), value)).orElse(defaultValue);
+    }
+
+    /**
+     * A list of durations, empty when the key is absent.
+     */
+    List<Duration> durations(String key) {
+        List<String> texts = list(key);
+        List<Duration> durations = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            durations.add(parseDuration(fullKey(key) + "." + i, texts.get(i)));
         }
+        return durations;
+    }
+
+    private static Duration parseDuration(String fullKey, String value) {
         try {
-            Duration duration = Duration.parse(value.get());
+            Duration duration = Duration.parse(value);
             if (duration.isNegative()) {
-                throw new SettingsException(fullKey(key), "must not be negative, got '" + value.get() + "'");
+                throw new SettingsException(fullKey, "must not be negative, got '" + value + "'");
             }
             return duration;
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new SettingsException(fullKey(key), "expected an ISO-8601 duration such as PT30S, got '" + value.get() + "'");
+        } catch (DateTimeParseException e) {
+            throw new SettingsException(fullKey, "expected an ISO-8601 duration such as PT30S, got '" + value + "'");
         }
     }
 

@@ -27,6 +27,7 @@ import jakarta.json.Json;
 final class Demo {
     static final String TEAM = "T0DEMO";
     static final String CONVERSATION = "D0DEMO";
+    static final String API_TOKEN = "demo-token";
 
     private Demo() {
     }
@@ -63,6 +64,7 @@ final class Demo {
                       host: 127.0.0.1
                     relaygate:
                       data-dir: %s
+                      api-token: %s
                       channels:
                         slack:
                           relay-url: %s
@@ -70,7 +72,7 @@ final class Demo {
                           team-id: %s
                       handler:
                         type: echo
-                    """.formatted(port, dir.resolve("data"), relay.url(), apiKey, TEAM));
+                    """.formatted(port, dir.resolve("data"), API_TOKEN, relay.url(), apiKey, TEAM));
         } catch (IOException e) {
             throw new StartupException("cannot write the demo configuration: " + e.getMessage(), e);
         }
@@ -89,9 +91,14 @@ final class Demo {
 
                   bin/relaygate send "hello relaygate"
 
-                The dev relay prints the signed event going in and the echo reply coming out. Ctrl-C stops.
+                The dev relay prints the signed event going in and the echo reply coming out. The API takes the
+                token %s (loopback only):
 
-                """, port, dir, relay.url(), TEAM);
+                  curl -s -H "Authorization: Bearer %s" http://127.0.0.1:%d/api/v1/channels
+
+                Ctrl-C stops.
+
+                """, port, dir, relay.url(), TEAM, API_TOKEN, API_TOKEN, port);
     }
 
     /**

@@ -1,18 +1,31 @@
 package dev.relaygate.server;
 
 import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
+import dev.relaygate.api.HandlerException;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.Replies;
 
 /**
- * Drains the inbox into the agent's handler on a virtual thread. A handler that throws is logged and the next event
- * is taken: nothing a handler does stops the dispatcher.
+ * Hands inbox entries to the agent's handler: one at a time and in arrival order per conversation (channel, team,
+ * conversation, thread), conversations in parallel on virtual threads, at most {@code max-concurrency} handler calls
+ * at once. A failed try is retried on the schedule while the conversation waits (so its order holds); after the last
+ * try the entry is dead. Nothing a handler does stops the dispatcher or holds up another conversation.
  */
 final class Dispatcher implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Dispatcher.class.getName());
@@ -20,47 +33,145 @@ final class Dispatcher implements AutoCloseable {
     private final Inbox inbox;
     private final EventHandler handler;
     private final Map<String, Channel> channels;
-    private Thread worker;
+    private final RetrySchedule schedule;
+    private final Semaphore handlerCalls;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    // A lane per conversation with work; guarded by itself. A lane is removed, under the lock, once its worker finds
+    // it empty, so an entry is never added to a lane whose worker has left.
+    private final Map<String, ArrayDeque<Inbox.Entry>> lanes = new HashMap<>();
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
-    Dispatcher(Inbox inbox, EventHandler handler, Map<String, Channel> channels) {
+    Dispatcher(Inbox inbox, EventHandler handler, Map<String, Channel> channels, RetrySchedule schedule,
+               int maxConcurrency, Clock clock, Sleeper sleeper) {
         this.inbox = inbox;
         this.handler = handler;
         this.channels = channels;
+        this.schedule = schedule;
+        this.handlerCalls = new Semaphore(maxConcurrency);
+        this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     void start() {
-        worker = Thread.ofVirtual().name("relaygate-dispatcher").start(this::run);
+        start("relaygate-dispatcher", this::run);
     }
 
     private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
-            ChannelEvent event;
+        while (true) {
+            Inbox.Entry entry;
             try {
-                event = inbox.take();
+                entry = inbox.take();
             } catch (InterruptedException e) {
                 return;
             }
-            dispatch(event);
+            String key = laneKey(entry.event());
+            synchronized (lanes) {
+                ArrayDeque<Inbox.Entry> lane = lanes.get(key);
+                if (lane != null) {
+                    lane.add(entry);
+                } else {
+                    ArrayDeque<Inbox.Entry> fresh = new ArrayDeque<>();
+                    fresh.add(entry);
+                    lanes.put(key, fresh);
+                    start("relaygate-lane", () -> drain(key, fresh));
+                }
+            }
         }
     }
 
-    private void dispatch(ChannelEvent event) {
-        try {
-            handler.handle(event, new ChannelReplies(event, channels.get(event.channel())));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable t) {
-            // The message of a handler's exception may quote user text; log it at DEBUG only.
-            LOGGER.log(Level.WARNING, "Handler failed on " + event + ": " + t.getClass().getName());
-            LOGGER.log(Level.DEBUG, "Handler failure detail", t);
+    private static String laneKey(ChannelEvent event) {
+        // NUL cannot occur in the parts, so distinct tuples never share a key.
+        return event.channel() + '\0' + event.scope() + '\0' + event.conversation() + '\0' + event.thread().orElse("");
+    }
+
+    private void drain(String key, ArrayDeque<Inbox.Entry> lane) {
+        while (true) {
+            Inbox.Entry entry;
+            synchronized (lanes) {
+                entry = lane.poll();
+                if (entry == null) {
+                    lanes.remove(key);
+                    return;
+                }
+            }
+            try {
+                deliver(entry);
+            } catch (InterruptedException e) {
+                return;
+            }
         }
+    }
+
+    private void deliver(Inbox.Entry first) throws InterruptedException {
+        Inbox.Entry entry = first;
+        while (true) {
+            Optional<Failure> failure;
+            handlerCalls.acquire();
+            try {
+                failure = attempt(entry);
+            } finally {
+                handlerCalls.release();
+            }
+            if (failure.isEmpty()) {
+                inbox.done(entry);
+                return;
+            }
+            Failure f = failure.get();
+            if (f.giveUp() || schedule.exhausted(entry.attempt())) {
+                LOGGER.log(Level.WARNING, "Dead letter " + entry.id() + " after try " + entry.attempt() + " of "
+                        + entry.event() + ": " + f.logged());
+                inbox.dead(entry, f.message());
+                return;
+            }
+            Duration pause = schedule.pauseAfter(entry.attempt(), f.retryAfter(), ThreadLocalRandom.current());
+            LOGGER.log(Level.WARNING, "Delivery " + entry.id() + " try " + entry.attempt() + " of " + entry.event()
+                    + " failed, next in " + pause + ": " + f.logged());
+            inbox.retry(entry, clock.instant().plus(pause), f.message());
+            sleeper.sleep(pause);
+            entry = entry.next();
+        }
+    }
+
+    private Optional<Failure> attempt(Inbox.Entry entry) throws InterruptedException {
+        ChannelEvent event = entry.event();
+        try {
+            handler.handle(event, entry.asAttempt(), new ChannelReplies(event, channels.get(event.channel())));
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (HandlerException e) {
+            return Optional.of(new Failure(e.getMessage(), e.getMessage(), e.retryAfter(), e.gaveUp()));
+        } catch (ChannelException e) {
+            return Optional.of(new Failure(e.getMessage(), e.getMessage(), Optional.empty(), !e.retryable()));
+        } catch (Throwable t) {
+            // The message of an arbitrary exception may quote user text: logs get the class, the dead letter all.
+            LOGGER.log(Level.DEBUG, "Handler failure detail", t);
+            return Optional.of(new Failure(t.toString(), t.getClass().getName(), Optional.empty(), false));
+        }
+    }
+
+    private void start(String name, Runnable task) {
+        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                task.run();
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        });
+        threads.add(thread);
+        thread.start();
     }
 
     @Override
     public void close() {
-        if (worker != null) {
-            worker.interrupt();
-        }
+        threads.forEach(Thread::interrupt);
+    }
+
+    /**
+     * A failed try: the message kept with the entry, what may be logged, and what the handler asked for.
+     */
+    private record Failure(String message, String logged, Optional<Duration> retryAfter, boolean giveUp) {
     }
 
     /**

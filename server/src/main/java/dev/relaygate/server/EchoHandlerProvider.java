@@ -22,7 +22,7 @@ public final class EchoHandlerProvider implements HandlerProvider {
 
     @Override
     public EventHandler create(HandlerContext context) {
-        return (event, replies) -> {
+        return (event, attempt, replies) -> {
             if (event.isMessage()) {
                 replies.reply("echo: " + event.text());
             }

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -57,7 +58,7 @@ final class Gateway implements AutoCloseable {
     private final String listenAddress;
     private volatile Phase phase = Phase.CREATED;
 
-    private Gateway(Config config, Clock clock) {
+    private Gateway(Config config, Clock clock, Sleeper sleeper) {
         ConfigSettings settings = new ConfigSettings(config.get("relaygate"));
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -66,24 +67,27 @@ final class Gateway implements AutoCloseable {
             opened.addAll(plugins.loaders());
             Map<String, ChannelSpec> specs = channelSpecs(settings);
             EventHandler handler = handler(settings, clock);
-            this.inbox = inbox(settings);
+            this.inbox = inbox(settings, clock);
             this.state = SqliteState.open(Path.of(settings.text("data-dir").orElse("data")));
             opened.add(state);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
-            this.dispatcher = new Dispatcher(inbox, handler, channels);
+            this.dispatcher = new Dispatcher(inbox, handler, channels, retrySchedule(settings),
+                                             positive(settings, "dispatch.max-concurrency", 256), clock, sleeper);
             Map<String, Endpoint> endpoints = endpoints(channels);
-            Optional<Secret> apiToken = settings.secret("api-token");
-            HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
-            channels.forEach((name, channel) -> health.addCheck(
+            List<ChannelReadiness> readiness = new ArrayList<>();
+            channels.forEach((name, channel) -> readiness.add(
                     new ChannelReadiness(name, specs.get(name).found().provider().type(), channel, this)));
+            HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
+            readiness.forEach(health::addCheck);
+            ApiRoutes api = new ApiRoutes(channels, readiness, inbox, settings.secret("api-token"));
             this.listenAddress = config.get("server.host").asString().orElse("0.0.0.0") + ":"
                                  + config.get("server.port").asInt().orElse(8080);
             this.server = WebServer.builder()
                     .config(config.get("server"))
                     .directHandlers(JsonDirectHandler.handlers())
                     .addFeature(ObserveFeature.just(health.build()))
-                    .routing(routing -> routing(routing, endpoints, clock, apiToken))
+                    .routing(routing -> routing(routing, endpoints, clock, api))
                     .build();
         } catch (SettingsException e) {
             closeAll(opened);
@@ -100,7 +104,14 @@ final class Gateway implements AutoCloseable {
      * @throws StartupException naming the key or jar at fault
      */
     static Gateway create(Config config, Clock clock) {
-        return new Gateway(config, clock);
+        return new Gateway(config, clock, Sleeper.REAL);
+    }
+
+    /**
+     * As {@link #create(Config, Clock)}, with the dispatcher's pauses between tries taken by the given sleeper.
+     */
+    static Gateway create(Config config, Clock clock, Sleeper sleeper) {
+        return new Gateway(config, clock, sleeper);
     }
 
     Gateway start() {
@@ -164,15 +175,16 @@ final class Gateway implements AutoCloseable {
         phase = Phase.STOPPED;
     }
 
-    private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock,
-                         Optional<Secret> apiToken) {
+    private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock, ApiRoutes api) {
         channels.forEach((name, channel) -> {
             WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock);
             routing.post(channel.path(), route::handle);
             routing.any(channel.path(), route::methodNotAllowed);
         });
         endpoints.values().forEach(endpoint -> routing.route(Method.create(endpoint.method()), endpoint.path(),
-                                                             (req, res) -> endpoint(req, res, endpoint, clock, apiToken)));
+                                                             (req, res) -> endpoint(req, res, endpoint, clock, api)));
+        api.register(routing);
+        api.registerFallback(routing);
     }
 
     /**
@@ -195,11 +207,9 @@ final class Gateway implements AutoCloseable {
         return endpoints;
     }
 
-    private static void endpoint(ServerRequest req, ServerResponse res, Endpoint endpoint, Clock clock,
-                                 Optional<Secret> apiToken) {
-        if (endpoint.access() == Endpoint.Access.API_TOKEN && !bearerMatches(req, apiToken)) {
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-            JsonErrors.send(res, 401, "unauthorized");
+    private static void endpoint(ServerRequest req, ServerResponse res, Endpoint endpoint, Clock clock, ApiRoutes api) {
+        if (endpoint.access() == Endpoint.Access.API_TOKEN && !api.authorized(req)) {
+            ApiRoutes.refuse(res);
             return;
         }
         WebhookRequest.Builder request = WebhookRequest.builder()
@@ -216,30 +226,33 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    /**
-     * Constant-time bearer check; with no token configured every call is refused.
-     */
-    static boolean bearerMatches(ServerRequest req, Optional<Secret> apiToken) {
-        if (apiToken.isEmpty()) {
-            return false;
-        }
-        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
-        return header.filter(h -> h.startsWith("Bearer "))
-                .map(h -> apiToken.get().matches(h.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8)))
-                .orElse(false);
-    }
-
-    private static Inbox inbox(ConfigSettings settings) {
-        int capacity = settings.integer("inbox.capacity", 10_000);
-        if (capacity < 1) {
-            throw new SettingsException(settings.fullKey("inbox.capacity"), "must be at least 1, got " + capacity);
-        }
+    private static Inbox inbox(ConfigSettings settings, Clock clock) {
+        int capacity = positive(settings, "inbox.capacity", 10_000);
         String type = settings.text("inbox.type").orElse("memory");
         if (!type.equals("memory")) {
             throw new SettingsException(settings.fullKey("inbox.type"),
                                         "unknown inbox type '" + type + "'; this build supports: memory");
         }
-        return new MemoryInbox(capacity);
+        return new MemoryInbox(capacity, clock);
+    }
+
+    private static int positive(ConfigSettings settings, String key, int defaultValue) {
+        int value = settings.integer(key, defaultValue);
+        if (value < 1) {
+            throw new SettingsException(settings.fullKey(key), "must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    private static RetrySchedule retrySchedule(ConfigSettings settings) {
+        List<Duration> pauses = settings.durations("handler.retry-schedule");
+        for (int i = 0; i < pauses.size(); i++) {
+            if (pauses.get(i).compareTo(RetrySchedule.MAX_RETRY_AFTER) > 0) {
+                throw new SettingsException(settings.fullKey("handler.retry-schedule." + i),
+                                            "must be at most " + RetrySchedule.MAX_RETRY_AFTER + ", got " + pauses.get(i));
+            }
+        }
+        return pauses.isEmpty() ? RetrySchedule.DEFAULT : new RetrySchedule(pauses);
     }
 
     /**

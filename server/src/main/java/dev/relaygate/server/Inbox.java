@@ -1,12 +1,16 @@
 package dev.relaygate.server;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
+import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
 
 /**
- * Where acknowledged events wait for the dispatcher. A webhook is answered 200 only after {@link #offer} accepted its
- * events.
+ * Where acknowledged events wait for the agent, and what became of them. A webhook is answered 200 only after
+ * {@link #offer} accepted its events. Every accepted entry is then taken once, and ends {@link #done} or
+ * {@link #dead}; {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
  */
 interface Inbox extends AutoCloseable {
     /**
@@ -18,15 +22,62 @@ interface Inbox extends AutoCloseable {
     boolean offer(List<ChannelEvent> events);
 
     /**
-     * The next event, waiting for one.
+     * The next entry in arrival order, waiting for one. It stays in the backlog until done or dead.
      *
-     * @return the event
+     * @return the entry
      * @throws InterruptedException when the dispatcher is stopped
      */
-    ChannelEvent take() throws InterruptedException;
+    Entry take() throws InterruptedException;
 
     /**
-     * Events accepted but not yet taken.
+     * The agent handled it.
+     *
+     * @param entry a taken entry
+     */
+    void done(Entry entry);
+
+    /**
+     * A try failed; the dispatcher tries again at the given time.
+     *
+     * @param entry a taken entry
+     * @param at    when the next try is due
+     * @param error what went wrong
+     */
+    void retry(Entry entry, Instant at, String error);
+
+    /**
+     * No more tries: keep it as a dead letter.
+     *
+     * @param entry a taken entry
+     * @param error the last error
+     */
+    void dead(Entry entry, String error);
+
+    /**
+     * The dead letters, oldest first.
+     *
+     * @return the dead letters
+     */
+    List<DeadLetter> deadLetters();
+
+    /**
+     * Puts a dead letter back at the end of the backlog, as a first try with its delivery id.
+     *
+     * @param id the delivery id
+     * @return false when there is no such dead letter or no room in the backlog
+     */
+    boolean replay(String id);
+
+    /**
+     * Deletes a dead letter.
+     *
+     * @param id the delivery id
+     * @return false when there is no such dead letter
+     */
+    boolean delete(String id);
+
+    /**
+     * Entries accepted and not yet done or dead.
      *
      * @return the backlog
      */
@@ -44,4 +95,36 @@ interface Inbox extends AutoCloseable {
      */
     @Override
     void close();
+
+    /**
+     * An accepted event on its way to the agent.
+     *
+     * @param id      the delivery id, stable across tries and replays
+     * @param event   the event
+     * @param attempt the try this entry is for, counting from 1
+     */
+    record Entry(String id, ChannelEvent event, int attempt) {
+        public Entry {
+            Objects.requireNonNull(id);
+            Objects.requireNonNull(event);
+        }
+
+        public Entry next() {
+            return new Entry(id, event, attempt + 1);
+        }
+
+        public Attempt asAttempt() {
+            return new Attempt(id, attempt);
+        }
+    }
+
+    /**
+     * An event the agent could not take.
+     *
+     * @param entry  the entry at its last try
+     * @param error  the last error
+     * @param diedAt when it was given up
+     */
+    record DeadLetter(Entry entry, String error, Instant diedAt) {
+    }
 }

@@ -25,8 +25,8 @@ public final class LogHandlerProvider implements HandlerProvider {
     @Override
     public EventHandler create(HandlerContext context) {
         System.Logger logger = context.logger();
-        return (event, replies) -> {
-            logger.log(Level.INFO, "event " + event);
+        return (event, attempt, replies) -> {
+            logger.log(Level.INFO, "event " + event + " delivery=" + attempt.deliveryId() + " attempt=" + attempt.number());
             if (logger.isLoggable(Level.DEBUG)) {
                 logger.log(Level.DEBUG, "event " + event.id() + " text: " + event.text());
             }

@@ -8,6 +8,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import dev.relaygate.api.ApprovalRequest;
+import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.spi.EventHandler;
@@ -16,7 +17,7 @@ import dev.relaygate.api.spi.HandlerProvider;
 
 /**
  * A test handler ({@code type: recording}, {@code id: <test id>}) that records every event it is given, can be held
- * at a gate, throws on events whose text is {@code boom}, asks for approval on {@code needs approval} and answers
+ * at a gate (all events, or one conversation's), throws on events whose text is {@code boom}, asks for approval on {@code needs approval} and answers
  * approval decisions.
  */
 public final class RecordingHandlerProvider implements HandlerProvider {
@@ -39,10 +40,17 @@ public final class RecordingHandlerProvider implements HandlerProvider {
     @Override
     public EventHandler create(HandlerContext context) {
         Recorder recorder = recorder(context.settings().required("id"));
-        return (event, replies) -> {
+        return (event, attempt, replies) -> {
             recorder.entered.release();
             recorder.gate.acquire();
             recorder.gate.release();
+            Semaphore conversationGate = recorder.conversationGates.get(
+                    event.conversation() + event.thread().map(thread -> "/" + thread).orElse(""));
+            if (conversationGate != null) {
+                conversationGate.acquire();
+                conversationGate.release();
+            }
+            recorder.attempts.add(attempt);
             recorder.events.add(event);
             if (event.text().equals("boom")) {
                 throw new IllegalStateException("boom");
@@ -60,6 +68,8 @@ public final class RecordingHandlerProvider implements HandlerProvider {
         final BlockingQueue<ChannelEvent> events = new LinkedBlockingQueue<>();
         final Semaphore gate = new Semaphore(1);
         final Semaphore entered = new Semaphore(0);
+        final Map<String, Semaphore> conversationGates = new ConcurrentHashMap<>();
+        final BlockingQueue<Attempt> attempts = new LinkedBlockingQueue<>();
 
         ChannelEvent next() throws InterruptedException {
             ChannelEvent event = events.poll(10, TimeUnit.SECONDS);
@@ -82,6 +92,18 @@ public final class RecordingHandlerProvider implements HandlerProvider {
 
         void release() {
             gate.release();
+        }
+
+        /**
+         * Holds events of one conversation ({@code C1}, or {@code C1/<thread ts>} for a thread) at the handler until
+         * {@link #release(String)}.
+         */
+        void hold(String conversation) {
+            conversationGates.put(conversation, new Semaphore(0));
+        }
+
+        void release(String conversation) {
+            conversationGates.get(conversation).release();
         }
     }
 }

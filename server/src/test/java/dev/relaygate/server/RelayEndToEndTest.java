@@ -6,6 +6,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
@@ -146,6 +148,33 @@ class RelayEndToEndTest {
         JsonObject answer = relay.await(PROXY, 2, Duration.ofSeconds(10)).json();
         assertThat(answer.getString("text"), is("decision APPROVE_ALWAYS"));
         assertThat(answer.getString("thread_ts"), is("1773946000.000001"));
+    }
+
+    @Test
+    void echoRepliesFollowTheThreadRules() throws Exception {
+        startGateway("echo", "    team-id: T0E2E");
+        String thread = "1773940000.000042";
+        // The dev relay numbers its message ts from .000001: the mention is the first message.
+        relay.message("mention", "C2", "<@bot> status?", Optional.empty());
+        relay.message("direct_message", "D2", "in a thread", Optional.of(thread));
+        relay.message("direct_message", "D2", "top level", Optional.empty());
+        relay.message("message", "C3", "reply in thread", Optional.of(thread));
+        // Four conversations are handled in parallel: find each reply by its text.
+        relay.await(PROXY, 4, Duration.ofSeconds(10));
+        Map<String, JsonObject> replies = new HashMap<>();
+        relay.requests(PROXY).forEach(request -> replies.put(request.json().getString("text"), request.json()));
+        JsonObject mention = replies.get("echo: <@bot> status?");
+        JsonObject directInThread = replies.get("echo: in a thread");
+        JsonObject direct = replies.get("echo: top level");
+        JsonObject inThread = replies.get("echo: reply in thread");
+        assertThat(mention.getString("channel"), is("C2"));
+        assertThat("a mention is answered under it", mention.getString("thread_ts"), is(TestGateway.NOW + ".000001"));
+        assertThat(directInThread.getString("channel"), is("D2"));
+        assertThat(directInThread.getString("thread_ts"), is(thread));
+        assertThat(direct.getString("text"), is("echo: top level"));
+        assertThat("a direct message is answered at top level", direct.containsKey("thread_ts"), is(false));
+        assertThat(inThread.getString("channel"), is("C3"));
+        assertThat(inThread.getString("thread_ts"), is(thread));
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.relaygate.server;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
@@ -14,13 +16,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
 
 import static dev.relaygate.server.TestGateway.NOW;
 import static dev.relaygate.server.TestGateway.SECRET;
 import static dev.relaygate.server.TestGateway.sign;
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.both;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
 
 /**
@@ -205,12 +211,33 @@ class RelayWebhookTest {
     }
 
     @Test
-    void aHandlerThatThrowsDoesNotStopTheDispatcher() throws InterruptedException {
+    void aHandlerThatThrowsIsRetriedOnTheScheduleThenDeadAndTheConversationGoesOn() throws InterruptedException {
+        // The gateway is shared by this class: start from a clean record.
+        gw.recorder.attempts.clear();
+        gw.pauses.clear();
         String boom = EVENT.replace("hi there", "boom");
         assertAnswer(gw.postSigned(boom), 200, "{\"ok\":true}");
         assertAnswer(gw.postSigned(EVENT), 200, "{\"ok\":true}");
-        assertThat(gw.recorder.next().text(), is("boom"));
-        assertThat(gw.recorder.next().text(), is("hi there"));
+        String deliveryId = null;
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            assertThat(gw.recorder.next().text(), is("boom"));
+            Attempt tried = gw.recorder.attempts.take();
+            assertThat(tried.number(), is(attempt));
+            deliveryId = deliveryId == null ? tried.deliveryId() : deliveryId;
+            assertThat("one delivery id across tries", tried.deliveryId(), is(deliveryId));
+        }
+        assertThat("the next event of the conversation waits for the retries", gw.recorder.next().text(), is("hi there"));
+        // The default schedule (5 s ... 10 h), each pause varied by up to 20%.
+        List<Duration> schedule = RetrySchedule.DEFAULT.pauses();
+        assertThat(gw.pauses.size(), is(7));
+        for (int i = 0; i < 7; i++) {
+            assertThat(gw.pauses.get(i), both(greaterThanOrEqualTo(schedule.get(i).multipliedBy(8).dividedBy(10)))
+                    .and(lessThanOrEqualTo(schedule.get(i).multipliedBy(12).dividedBy(10))));
+        }
+        Inbox.DeadLetter dead = gw.gateway.inbox().deadLetters().getFirst();
+        assertThat(dead.entry().id(), is(deliveryId));
+        assertThat(dead.entry().attempt(), is(8));
+        assertThat(dead.error(), is("java.lang.IllegalStateException: boom"));
     }
 
     @Test

@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientRequest;
@@ -33,10 +36,20 @@ final class TestGateway implements AutoCloseable {
     final Gateway gateway;
     final Http1Client client;
     final RecordingHandlerProvider.Recorder recorder;
+    /** The dispatcher's pauses between tries, recorded instead of slept. */
+    final List<Duration> pauses;
 
+    /**
+     * Wraps a gateway built by a test itself (its pauses are not recorded).
+     */
     TestGateway(Gateway gateway, RecordingHandlerProvider.Recorder recorder) {
+        this(gateway, recorder, List.of());
+    }
+
+    private TestGateway(Gateway gateway, RecordingHandlerProvider.Recorder recorder, List<Duration> pauses) {
         this.gateway = gateway;
         this.recorder = recorder;
+        this.pauses = pauses;
         this.client = Http1Client.builder().baseUri("http://127.0.0.1:" + gateway.port()).build();
     }
 
@@ -52,7 +65,16 @@ final class TestGateway implements AutoCloseable {
      * As {@link #start(Path, String)}, with extra lines for the {@code server:} section.
      */
     static TestGateway start(Path dir, String relaygateYaml, String serverYaml) {
-        return new TestGateway(Gateway.create(config(dir, relaygateYaml, serverYaml), CLOCK).start(), recorderOf(dir));
+        return start(dir, relaygateYaml, serverYaml, CLOCK);
+    }
+
+    /**
+     * As {@link #start(Path, String, String)}, on the given clock.
+     */
+    static TestGateway start(Path dir, String relaygateYaml, String serverYaml, Clock clock) {
+        List<Duration> pauses = new CopyOnWriteArrayList<>();
+        Gateway gateway = Gateway.create(config(dir, relaygateYaml, serverYaml), clock, pauses::add).start();
+        return new TestGateway(gateway, recorderOf(dir), pauses);
     }
 
     /**

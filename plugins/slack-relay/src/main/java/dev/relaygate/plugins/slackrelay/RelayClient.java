@@ -7,9 +7,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +17,7 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 
+import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
 
 import jakarta.json.JsonArray;
@@ -227,19 +225,7 @@ final class RelayClient {
     }
 
     private Optional<Duration> retryAfter(HttpClientResponse response) {
-        return response.headers().first(HeaderNames.RETRY_AFTER).flatMap(value -> {
-            String v = value.strip();
-            if (v.matches("[0-9]{1,9}")) {
-                return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
-            }
-            try {
-                Duration until = Duration.between(clock.instant(),
-                                                  ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                return Optional.of(until.isNegative() ? Duration.ZERO : until);
-            } catch (DateTimeParseException e) {
-                return Optional.empty();
-            }
-        });
+        return response.headers().first(HeaderNames.RETRY_AFTER).flatMap(v -> RetryAfter.parse(v, clock.instant()));
     }
 
     private static Duration backoff(int attempt) {

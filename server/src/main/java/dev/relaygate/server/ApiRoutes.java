@@ -1,0 +1,250 @@
+package dev.relaygate.server;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import dev.relaygate.api.ApprovalRequest;
+import dev.relaygate.api.ChannelException;
+import dev.relaygate.api.Delivery;
+import dev.relaygate.api.Health;
+import dev.relaygate.api.OutboundMessage;
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.spi.Channel;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+/**
+ * {@code /api/v1}: send messages and approval requests through a channel, list channels, list, replay and delete dead
+ * letters. Every route needs {@code Authorization: Bearer <relaygate.api-token>} (compared in constant time); with no
+ * token configured every call is refused. Answers are JSON; errors are {@code {"ok":false,"error":…}}.
+ */
+final class ApiRoutes {
+    private final Map<String, Channel> channels;
+    private final List<ChannelReadiness> readiness;
+    private final Inbox inbox;
+    private final Optional<Secret> token;
+
+    ApiRoutes(Map<String, Channel> channels, List<ChannelReadiness> readiness, Inbox inbox, Optional<Secret> token) {
+        this.channels = channels;
+        this.readiness = readiness;
+        this.inbox = inbox;
+        this.token = token;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.get("/api/v1/channels", guarded(this::listChannels))
+                .post("/api/v1/channels/{name}/messages", guarded(req -> send(req, this::message)))
+                .post("/api/v1/channels/{name}/approvals", guarded(req -> send(req, this::approval)))
+                .get("/api/v1/dead-letters", guarded(this::listDeadLetters))
+                .post("/api/v1/dead-letters/replay", guarded(this::replayAll))
+                .post("/api/v1/dead-letters/{id}/replay", guarded(this::replay))
+                .delete("/api/v1/dead-letters/{id}", guarded(this::delete));
+    }
+
+    /**
+     * Refuses everything else under {@code /api/v1} (register after the channels' own API routes).
+     */
+    void registerFallback(HttpRouting.Builder routing) {
+        routing.any("/api/v1/*", guarded(req -> new Answer(404, error("no such API route"))));
+    }
+
+    /**
+     * Constant-time bearer check; with no token configured every call is refused.
+     */
+    boolean authorized(ServerRequest req) {
+        if (token.isEmpty()) {
+            return false;
+        }
+        return req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(h -> h.startsWith("Bearer "))
+                .map(h -> token.get().matches(h.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8)))
+                .orElse(false);
+    }
+
+    static void refuse(ServerResponse res) {
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        JsonErrors.send(res, 401, "unauthorized");
+    }
+
+    private Handler guarded(Function<ServerRequest, Answer> route) {
+        return (req, res) -> {
+            if (!authorized(req)) {
+                refuse(res);
+                return;
+            }
+            Answer answer = route.apply(req);
+            res.status(Status.create(answer.status()));
+            res.header(HeaderValues.CONTENT_TYPE_JSON);
+            res.send(answer.body().toString());
+        };
+    }
+
+    private Answer listChannels(ServerRequest req) {
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (ChannelReadiness channel : readiness) {
+            Health health = channel.current();
+            list.add(Json.createObjectBuilder()
+                             .add("name", channel.channelName())
+                             .add("type", channel.channelType())
+                             .add("path", channel.channelPath())
+                             .add("ready", health.ready())
+                             .add("reason", health.reason()));
+        }
+        return ok(Json.createObjectBuilder().add("channels", list));
+    }
+
+    private Answer send(ServerRequest req, Function<JsonObject, OutboundMessage> build) {
+        String name = req.path().pathParameters().get("name");
+        Channel channel = channels.get(name);
+        if (channel == null) {
+            return new Answer(404, error("no channel named '" + name + "'"));
+        }
+        OutboundMessage message;
+        try {
+            message = build.apply(body(req));
+        } catch (BadRequest e) {
+            return new Answer(400, error(e.getMessage()));
+        }
+        try {
+            Delivery delivery = channel.send(message);
+            JsonObjectBuilder answer = Json.createObjectBuilder().add("ok", true).add("conversation", delivery.conversation());
+            delivery.thread().ifPresent(t -> answer.add("thread", t));
+            delivery.messageId().ifPresent(id -> answer.add("message_id", id));
+            message.approval().ifPresent(a -> answer.add("request_id", a.requestId()));
+            return new Answer(200, answer.build());
+        } catch (ChannelException e) {
+            return new Answer(502, Json.createObjectBuilder().add("ok", false).add("error", e.getMessage())
+                    .add("retryable", e.retryable()).build());
+        }
+    }
+
+    private OutboundMessage message(JsonObject body) {
+        OutboundMessage message = OutboundMessage.to(requiredText(body, "conversation"), requiredText(body, "text"));
+        return optionalText(body, "thread").map(message::inThread).orElse(message);
+    }
+
+    private OutboundMessage approval(JsonObject body) {
+        ApprovalRequest request = new ApprovalRequest(optionalText(body, "request_id").orElseGet(() -> UUID.randomUUID().toString()),
+                                                      requiredText(body, "tool"),
+                                                      optionalText(body, "description").orElse(""),
+                                                      body.containsKey("parameters") ? body.get("parameters").toString() : "{}",
+                                                      flag(body, "allow_always"));
+        OutboundMessage message = OutboundMessage.to(requiredText(body, "conversation"), optionalText(body, "text").orElse(""))
+                .asking(request);
+        return optionalText(body, "thread").map(message::inThread).orElse(message);
+    }
+
+    private Answer listDeadLetters(ServerRequest req) {
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (Inbox.DeadLetter letter : inbox.deadLetters()) {
+            var event = letter.entry().event();
+            list.add(Json.createObjectBuilder()
+                             .add("id", letter.entry().id())
+                             .add("event", EventJson.of(event, letter.entry().asAttempt()))
+                             .add("attempts", letter.entry().attempt())
+                             .add("error", letter.error())
+                             .add("dead_at", letter.diedAt().toString()));
+        }
+        return ok(Json.createObjectBuilder().add("dead_letters", list));
+    }
+
+    private Answer replay(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        if (inbox.deadLetters().stream().noneMatch(letter -> letter.entry().id().equals(id))) {
+            return new Answer(404, error("no dead letter '" + id + "'"));
+        }
+        return inbox.replay(id) ? ok(Json.createObjectBuilder().add("replayed", 1))
+                : new Answer(503, error("event queue full"));
+    }
+
+    private Answer replayAll(ServerRequest req) {
+        int replayed = 0;
+        for (Inbox.DeadLetter letter : inbox.deadLetters()) {
+            if (inbox.replay(letter.entry().id())) {
+                replayed++;
+            }
+        }
+        return ok(Json.createObjectBuilder().add("replayed", replayed).add("remaining", inbox.deadLetters().size()));
+    }
+
+    private Answer delete(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return inbox.delete(id) ? ok(Json.createObjectBuilder().add("deleted", 1))
+                : new Answer(404, error("no dead letter '" + id + "'"));
+    }
+
+    private static JsonObject body(ServerRequest req) {
+        byte[] bytes = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(bytes))) {
+            if (reader.readValue() instanceof JsonObject object) {
+                return object;
+            }
+        } catch (JsonException e) {
+            throw new BadRequest("the body must be a JSON object");
+        }
+        throw new BadRequest("the body must be a JSON object");
+    }
+
+    private static String requiredText(JsonObject body, String key) {
+        return optionalText(body, key).orElseThrow(() -> new BadRequest("'" + key + "' is required (a non-empty string)"));
+    }
+
+    private static Optional<String> optionalText(JsonObject body, String key) {
+        JsonValue value = body.get(key);
+        if (value == null || value == JsonValue.NULL) {
+            return Optional.empty();
+        }
+        if (value instanceof JsonString text) {
+            return Optional.of(text.getString()).filter(s -> !s.isEmpty());
+        }
+        throw new BadRequest("'" + key + "' must be a string");
+    }
+
+    private static boolean flag(JsonObject body, String key) {
+        JsonValue value = body.get(key);
+        if (value == null || value == JsonValue.NULL || value == JsonValue.FALSE) {
+            return false;
+        }
+        if (value == JsonValue.TRUE) {
+            return true;
+        }
+        throw new BadRequest("'" + key + "' must be true or false");
+    }
+
+    private static Answer ok(JsonObjectBuilder body) {
+        return new Answer(200, Json.createObjectBuilder().add("ok", true).addAll(body).build());
+    }
+
+    private static JsonObject error(String reason) {
+        return Json.createObjectBuilder().add("ok", false).add("error", reason).build();
+    }
+
+    private record Answer(int status, JsonObject body) {
+    }
+
+    private static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

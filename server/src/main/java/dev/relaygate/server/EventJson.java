@@ -1,0 +1,64 @@
+package dev.relaygate.server;
+
+import java.io.StringReader;
+import java.util.Locale;
+
+import dev.relaygate.api.ApprovalDecision;
+import dev.relaygate.api.Attempt;
+import dev.relaygate.api.ChannelEvent;
+
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+
+/**
+ * The event as the {@code forward} handler posts it: schema {@value #SCHEMA}, documented in the README. Fields are
+ * only ever added within a schema version.
+ */
+final class EventJson {
+    static final String SCHEMA = "relaygate.event.v1";
+
+    private EventJson() {
+    }
+
+    static JsonObject of(ChannelEvent event, Attempt attempt) {
+        JsonObjectBuilder json = Json.createObjectBuilder()
+                .add("schema", SCHEMA)
+                .add("id", attempt.deliveryId())
+                .add("event_id", event.id().isEmpty() ? JsonValue.NULL : Json.createValue(event.id()))
+                .add("channel", event.channel())
+                .add("type", event.type())
+                .add("provider", event.provider())
+                .add("team", event.scope())
+                .add("conversation", event.conversation())
+                .add("thread", event.thread().<JsonValue>map(Json::createValue).orElse(JsonValue.NULL))
+                .add("sender", Json.createObjectBuilder().add("id", event.senderId()).add("name", event.senderName()))
+                .add("text", event.text())
+                .add("raw", raw(event.raw()))
+                .add("received_at", event.receivedAt().toString())
+                .add("attempt", attempt.number());
+        event.approval().ifPresent(decision -> json.add("approval", approval(decision)));
+        return json.build();
+    }
+
+    private static JsonObject approval(ApprovalDecision decision) {
+        return Json.createObjectBuilder()
+                .add("request_id", decision.requestId())
+                .add("decision", decision.decision().name().toLowerCase(Locale.ROOT))
+                .build();
+    }
+
+    /**
+     * The provider's body as JSON when it is JSON, else as a string (form-encoded providers).
+     */
+    private static JsonValue raw(String raw) {
+        try (JsonReader reader = Json.createReader(new StringReader(raw))) {
+            return reader.readValue();
+        } catch (JsonException e) {
+            return Json.createValue(raw);
+        }
+    }
+}
