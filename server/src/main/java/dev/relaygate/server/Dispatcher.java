@@ -105,6 +105,13 @@ final class Dispatcher implements AutoCloseable {
 
     private void deliver(Inbox.Entry first) throws InterruptedException {
         Inbox.Entry entry = first;
+        if (entry.due().isPresent()) {
+            // A retry that was waiting when the gateway stopped keeps its time.
+            Duration wait = Duration.between(clock.instant(), entry.due().get());
+            if (wait.isPositive()) {
+                sleeper.sleep(wait);
+            }
+        }
         while (true) {
             Optional<Failure> failure;
             handlerCalls.acquire();

@@ -50,6 +50,7 @@ final class Gateway implements AutoCloseable {
     enum Phase { CREATED, STARTING, ACCEPTING, STOPPING, STOPPED }
 
     private final Plugins plugins;
+    private final DataDir dataDir;
     private final SqliteState state;
     private final Map<String, Channel> channels;
     private final Inbox inbox;
@@ -67,9 +68,12 @@ final class Gateway implements AutoCloseable {
             opened.addAll(plugins.loaders());
             Map<String, ChannelSpec> specs = channelSpecs(settings);
             EventHandler handler = handler(settings, clock);
-            this.inbox = inbox(settings, clock);
-            this.state = SqliteState.open(Path.of(settings.text("data-dir").orElse("data")));
+            this.dataDir = DataDir.lock(Path.of(settings.text("data-dir").orElse("data")));
+            opened.add(dataDir);
+            this.state = SqliteState.open(dataDir);
             opened.add(state);
+            this.inbox = inbox(settings, dataDir, clock);
+            opened.add(inbox);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
             this.dispatcher = new Dispatcher(inbox, handler, channels, retrySchedule(settings),
@@ -90,10 +94,10 @@ final class Gateway implements AutoCloseable {
                     .routing(routing -> routing(routing, endpoints, clock, api))
                     .build();
         } catch (SettingsException e) {
-            closeAll(opened);
+            closeAll(opened.reversed());
             throw new StartupException(e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeAll(opened);
+            closeAll(opened.reversed());
             throw e;
         }
     }
@@ -171,6 +175,7 @@ final class Gateway implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>(channels.values());
         resources.add(state);
         resources.addAll(plugins.loaders());
+        resources.add(dataDir);
         closeAll(resources);
         phase = Phase.STOPPED;
     }
@@ -226,14 +231,16 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Inbox inbox(ConfigSettings settings, Clock clock) {
+    private static Inbox inbox(ConfigSettings settings, DataDir dataDir, Clock clock) {
         int capacity = positive(settings, "inbox.capacity", 10_000);
-        String type = settings.text("inbox.type").orElse("memory");
-        if (!type.equals("memory")) {
-            throw new SettingsException(settings.fullKey("inbox.type"),
-                                        "unknown inbox type '" + type + "'; this build supports: memory");
-        }
-        return new MemoryInbox(capacity, clock);
+        Duration dedupWindow = settings.duration("inbox.dedup-window", Duration.ofHours(24));
+        String type = settings.text("inbox.type").orElse("durable");
+        return switch (type) {
+            case "durable" -> SqliteInbox.open(dataDir, capacity, dedupWindow, clock);
+            case "memory" -> new MemoryInbox(capacity, dedupWindow, clock);
+            default -> throw new SettingsException(settings.fullKey("inbox.type"),
+                                                   "unknown inbox type '" + type + "'; known types: durable, memory");
+        };
     }
 
     private static int positive(ConfigSettings settings, String key, int defaultValue) {

@@ -3,23 +3,41 @@ package dev.relaygate.server;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
 
 /**
  * Where acknowledged events wait for the agent, and what became of them. A webhook is answered 200 only after
- * {@link #offer} accepted its events. Every accepted entry is then taken once, and ends {@link #done} or
- * {@link #dead}; {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
+ * {@link #offer} stored its events. Every stored entry is then taken, and ends {@link #done} or {@link #dead};
+ * {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
+ *
+ * <p>The contract is storage-neutral (the default keeps it in SQLite, a shared database could keep it for several
+ * gateways): an entry taken by a process belongs to it until it is done, retried or dead, or the process is gone.
  */
 interface Inbox extends AutoCloseable {
+    /** What became of an offer. */
+    enum Offer {
+        /** Stored: it will be handled. */
+        STORED,
+        /** Every event was seen inside the dedup window (a sender's retry): nothing stored, nothing to do. */
+        DUPLICATE,
+        /** The backlog has no room for all of them: nothing stored. */
+        FULL,
+        /** The inbox is closed: nothing stored. */
+        CLOSED
+    }
+
     /**
-     * Accepts all events or none.
+     * Stores the events that are not duplicates, all of them or none, and returns once they are stored.
      *
      * @param events verified events of one request
-     * @return false when the backlog has no room for all of them or the inbox is closed
+     * @return the outcome
+     * @throws IllegalStateException when the store failed (nothing was acknowledged)
      */
-    boolean offer(List<ChannelEvent> events);
+    Offer offer(List<ChannelEvent> events);
 
     /**
      * The next entry in arrival order, waiting for one. It stays in the backlog until done or dead.
@@ -37,7 +55,7 @@ interface Inbox extends AutoCloseable {
     void done(Entry entry);
 
     /**
-     * A try failed; the dispatcher tries again at the given time.
+     * A try failed; the dispatcher tries again ({@code entry.next()}) at the given time.
      *
      * @param entry a taken entry
      * @param at    when the next try is due
@@ -97,20 +115,33 @@ interface Inbox extends AutoCloseable {
     void close();
 
     /**
-     * An accepted event on its way to the agent.
+     * A new delivery id: {@code msg_} and 32 random hex digits.
+     */
+    static String newDeliveryId() {
+        return "msg_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /**
+     * A stored event on its way to the agent.
      *
      * @param id      the delivery id, stable across tries and replays
      * @param event   the event
      * @param attempt the try this entry is for, counting from 1
+     * @param due     when that try is due, if it must wait (a retry that was pending when the gateway stopped)
      */
-    record Entry(String id, ChannelEvent event, int attempt) {
+    record Entry(String id, ChannelEvent event, int attempt, Optional<Instant> due) {
         public Entry {
             Objects.requireNonNull(id);
             Objects.requireNonNull(event);
+            Objects.requireNonNull(due);
+        }
+
+        static Entry first(String id, ChannelEvent event) {
+            return new Entry(id, event, 1, Optional.empty());
         }
 
         public Entry next() {
-            return new Entry(id, event, attempt + 1);
+            return new Entry(id, event, attempt + 1, Optional.empty());
         }
 
         public Attempt asAttempt() {

@@ -1,20 +1,24 @@
 package dev.relaygate.server;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.relaygate.api.ChannelEvent;
 
 /**
- * A bounded in-memory inbox: fast, and lost on a crash, dead letters included. For tests and benchmarks
+ * A bounded in-memory inbox with the same contract, deduplication included: fast, and lost on a crash, dead letters
+ * included. For tests and benchmarks
  * ({@code relaygate.inbox.type: memory}).
  */
 final class MemoryInbox implements Inbox {
@@ -22,28 +26,49 @@ final class MemoryInbox implements Inbox {
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> pending = new ArrayDeque<>();
     private final Map<String, DeadLetter> dead = new LinkedHashMap<>();
+    // Event ids seen inside the dedup window, with their expiry (events without an id are never in it).
+    private final Map<DedupKey, Instant> seen = new HashMap<>();
     private final int capacity;
+    private final Duration dedupWindow;
     private final Clock clock;
     private int backlog;
     private boolean closed;
 
-    MemoryInbox(int capacity, Clock clock) {
+    MemoryInbox(int capacity, Duration dedupWindow, Clock clock) {
         this.capacity = capacity;
+        this.dedupWindow = dedupWindow;
         this.clock = clock;
     }
 
     @Override
-    public boolean offer(List<ChannelEvent> events) {
+    public Offer offer(List<ChannelEvent> events) {
         lock.lock();
         try {
-            // Under the lock, the room check and the additions are one step: all events or none.
-            if (closed || capacity - backlog < events.size()) {
-                return false;
+            // Under the lock, the checks and the additions are one step: all fresh events or none.
+            if (closed) {
+                return Offer.CLOSED;
             }
-            events.forEach(event -> pending.add(new Entry(newId(), event, 1)));
-            backlog += events.size();
+            Instant now = clock.instant();
+            seen.values().removeIf(expiry -> expiry.isBefore(now));
+            Set<DedupKey> keys = new HashSet<>();
+            List<ChannelEvent> fresh = events.stream()
+                    .filter(event -> {
+                        DedupKey key = DedupKey.of(event);
+                        return !seen.containsKey(key) && keys.add(key);
+                    })
+                    .toList();
+            if (fresh.isEmpty()) {
+                return Offer.DUPLICATE;
+            }
+            if (capacity - backlog < fresh.size()) {
+                return Offer.FULL;
+            }
+            fresh.stream().filter(event -> !event.id().isEmpty())
+                    .forEach(event -> seen.put(DedupKey.of(event), event.receivedAt().plus(dedupWindow)));
+            fresh.forEach(event -> pending.add(Entry.first(Inbox.newDeliveryId(), event)));
+            backlog += fresh.size();
             notEmpty.signal();
-            return true;
+            return Offer.STORED;
         } finally {
             lock.unlock();
         }
@@ -102,7 +127,7 @@ final class MemoryInbox implements Inbox {
                 return false;
             }
             dead.remove(id);
-            pending.add(new Entry(id, letter.entry().event(), 1));
+            pending.add(Entry.first(id, letter.entry().event()));
             backlog++;
             notEmpty.signal();
             return true;
@@ -155,7 +180,13 @@ final class MemoryInbox implements Inbox {
         }
     }
 
-    static String newId() {
-        return "msg_" + UUID.randomUUID().toString().replace("-", "");
+    /**
+     * What makes two events the same: channel, team and the provider's event id. An event without an id gets a key
+     * no other event has.
+     */
+    private record DedupKey(String channel, String scope, String id) {
+        static DedupKey of(ChannelEvent event) {
+            return new DedupKey(event.channel(), event.scope(), event.id().isEmpty() ? Inbox.newDeliveryId() : event.id());
+        }
     }
 }

@@ -1,10 +1,6 @@
 package dev.relaygate.server;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -25,20 +21,14 @@ final class SqliteState implements AutoCloseable {
         this.connection = connection;
     }
 
-    static SqliteState open(Path dataDir) {
-        Path file = dataDir.resolve("state.db");
-        try {
-            Files.createDirectories(dataDir);
-            Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("PRAGMA journal_mode=WAL");
-                statement.execute("PRAGMA synchronous=FULL");
-                statement.execute("CREATE TABLE IF NOT EXISTS state (owner TEXT NOT NULL, key TEXT NOT NULL, "
-                                          + "value TEXT NOT NULL, PRIMARY KEY (owner, key))");
-            }
+    static SqliteState open(DataDir dataDir) {
+        Connection connection = dataDir.sqlite("state.db");
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS state (owner TEXT NOT NULL, key TEXT NOT NULL, "
+                                      + "value TEXT NOT NULL, PRIMARY KEY (owner, key))");
             return new SqliteState(connection);
-        } catch (IOException | SQLException e) {
-            throw new StartupException("relaygate.data-dir: cannot open " + file + ": " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new StartupException("relaygate.data-dir: cannot open state.db: " + e.getMessage(), e);
         }
     }
 

@@ -19,8 +19,8 @@ import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.api.spi.Channel;
 
 /**
- * The webhook of one channel, in DESIGN.md section 2 order: read the body once as bytes, verify, decode, enqueue,
- * acknowledge. Nothing reaches {@link Channel#decode} or the inbox unverified, and every refusal is a JSON
+ * The webhook of one channel, in DESIGN.md section 2 order: read the body once as bytes, verify, decode, store,
+ * acknowledge (200 only once the inbox holds the events; a duplicate is acknowledged again and not stored). Nothing reaches {@link Channel#decode} or the inbox unverified, and every refusal is a JSON
  * {@code {"ok":false,"error":"<reason>"}} with a fixed reason.
  */
 final class WebhookRoute {
@@ -28,6 +28,7 @@ final class WebhookRoute {
     private static final Rejection NOT_READY = Rejection.unavailable("not ready");
     private static final Rejection QUEUE_FULL = Rejection.unavailable("event queue full");
     private static final Rejection DECODE_FAILED = new Rejection(500, "internal error");
+    private static final Rejection STORE_FAILED = Rejection.unavailable("storage unavailable");
     private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
     private final String name;
@@ -66,14 +67,27 @@ final class WebhookRoute {
         switch (inbound) {
             case Rejection rejection -> reject(req, res, rejection);
             case Inbound.Events events -> {
-                if (!inbox.offer(events.events())) {
-                    reject(req, res, QUEUE_FULL);
+                Inbox.Offer offer;
+                try {
+                    offer = inbox.offer(events.events());
+                } catch (IllegalStateException e) {
+                    LOGGER.log(Level.ERROR, "Channel " + name + ": the inbox could not store an event", e);
+                    reject(req, res, STORE_FAILED);
                     return;
                 }
-                events.answer().ifPresentOrElse(answer -> send(res, answer), () -> {
-                    res.header(HeaderValues.CONTENT_TYPE_JSON);
-                    res.send(OK);
-                });
+                switch (offer) {
+                    case FULL -> reject(req, res, QUEUE_FULL);
+                    case CLOSED -> reject(req, res, NOT_READY);
+                    case STORED, DUPLICATE -> {
+                        if (offer == Inbox.Offer.DUPLICATE) {
+                            LOGGER.log(Level.DEBUG, "Channel " + name + ": a duplicate of a stored event, acknowledged again");
+                        }
+                        events.answer().ifPresentOrElse(answer -> send(res, answer), () -> {
+                            res.header(HeaderValues.CONTENT_TYPE_JSON);
+                            res.send(OK);
+                        });
+                    }
+                }
             }
         }
     }

@@ -52,10 +52,10 @@ class BackpressureTest {
     }
 
     @Test
-    void closedQueueAnswers503() {
+    void closedInboxAnswers503() {
         try (TestGateway gw = TestGateway.relay(dir, "")) {
             gw.gateway.inbox().close();
-            assertStatus(gw.postSigned(EVENT.formatted(1, 1)), 503, "{\"ok\":false,\"error\":\"event queue full\"}");
+            assertStatus(gw.postSigned(EVENT.formatted(1, 1)), 503, "{\"ok\":false,\"error\":\"not ready\"}");
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1ClientResponse;
@@ -44,9 +45,16 @@ class RelayWebhookTest {
             + "\"sender_id\":\"U0789IJKL\",\"sender_name\":\"alice\",\"content\":\"hello agent\",\"thread_id\":null,"
             + "\"raw\":{},\"timestamp\":\"2026-03-19T18:53:20Z\"}";
 
+    private static final AtomicInteger IDS = new AtomicInteger();
+
     @TempDir
     static Path dir;
     static TestGateway gw;
+
+    /** EVENT with an id of its own: the shared gateway deduplicates by event id. */
+    private static String fresh(String text) {
+        return EVENT.replace("evt_123", "evt_" + IDS.incrementAndGet()).replace("hi there", text);
+    }
 
     @BeforeAll
     static void start() {
@@ -143,15 +151,17 @@ class RelayWebhookTest {
     @ValueSource(longs = {-300, 300, 0})
     void windowBoundariesAreAccepted(long offset) throws InterruptedException {
         String ts = Long.toString(NOW + offset);
-        assertAnswer(post(EVENT, ts, sign(SECRET, ts, EVENT)), 200, "{\"ok\":true}");
-        assertThat(gw.recorder.next().id(), is("evt_123"));
+        String event = fresh("at " + offset);
+        assertAnswer(post(event, ts, sign(SECRET, ts, event)), 200, "{\"ok\":true}");
+        assertThat(gw.recorder.next().text(), is("at " + offset));
     }
 
     @Test
     void timestampIsHashedVerbatim() throws InterruptedException {
         String ts = "+" + NOW;
-        assertAnswer(post(EVENT, ts, sign(SECRET, ts, EVENT)), 200, "{\"ok\":true}");
-        gw.recorder.next();
+        String event = fresh("verbatim");
+        assertAnswer(post(event, ts, sign(SECRET, ts, event)), 200, "{\"ok\":true}");
+        assertThat(gw.recorder.next().text(), is("verbatim"));
         assertRejected(post(EVENT, ts, sign(SECRET, Long.toString(NOW), EVENT)), 401, "invalid signature");
     }
 
@@ -197,8 +207,18 @@ class RelayWebhookTest {
     @Test
     void eventsWithoutIdsAreAcknowledgedAndDropped() throws InterruptedException {
         assertAnswer(gw.postSigned("{\"event_type\":\"message\",\"content\":\"hello\"}"), 200, "{\"ok\":true}");
-        assertAnswer(gw.postSigned(EVENT), 200, "{\"ok\":true}");
-        assertThat("the dropped event never reaches the handler", gw.recorder.next().text(), is("hi there"));
+        assertAnswer(gw.postSigned(fresh("after the dropped one")), 200, "{\"ok\":true}");
+        assertThat("the dropped event never reaches the handler", gw.recorder.next().text(), is("after the dropped one"));
+    }
+
+    @Test
+    void aRelayRetryIsAcknowledgedAndHandledOnce() throws InterruptedException {
+        String event = fresh("sent twice");
+        assertAnswer(gw.postSigned(event), 200, "{\"ok\":true}");
+        assertAnswer(gw.postSigned(event), 200, "{\"ok\":true}");
+        assertAnswer(gw.postSigned(fresh("next")), 200, "{\"ok\":true}");
+        assertThat(gw.recorder.next().text(), is("sent twice"));
+        assertThat("the retry was not handled again", gw.recorder.next().text(), is("next"));
     }
 
     @Test
@@ -215,9 +235,8 @@ class RelayWebhookTest {
         // The gateway is shared by this class: start from a clean record.
         gw.recorder.attempts.clear();
         gw.pauses.clear();
-        String boom = EVENT.replace("hi there", "boom");
-        assertAnswer(gw.postSigned(boom), 200, "{\"ok\":true}");
-        assertAnswer(gw.postSigned(EVENT), 200, "{\"ok\":true}");
+        assertAnswer(gw.postSigned(fresh("boom")), 200, "{\"ok\":true}");
+        assertAnswer(gw.postSigned(fresh("hi there")), 200, "{\"ok\":true}");
         String deliveryId = null;
         for (int attempt = 1; attempt <= 8; attempt++) {
             assertThat(gw.recorder.next().text(), is("boom"));

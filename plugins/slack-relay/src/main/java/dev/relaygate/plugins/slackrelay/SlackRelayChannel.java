@@ -213,10 +213,17 @@ final class SlackRelayChannel implements Channel {
         } catch (ChannelException e) {
             throw new ChannelException("Failed to register approval: " + e.getMessage(), e.retryable(), e);
         }
-        JsonValue answer = client.proxy("slack", "chat.postMessage", team,
-                                        ApprovalPrompt.message(message.conversation(), thread, request, token));
-        context.state().put(approvalKey(message.conversation(), thread), request.requestId());
-        return delivered(message.conversation(), thread, answer);
+        // Pending before the prompt is visible: a quick click must find it.
+        String key = approvalKey(message.conversation(), thread);
+        context.state().put(key, request.requestId());
+        try {
+            JsonValue answer = client.proxy("slack", "chat.postMessage", team,
+                                            ApprovalPrompt.message(message.conversation(), thread, request, token));
+            return delivered(message.conversation(), thread, answer);
+        } catch (RuntimeException e) {
+            context.state().take(key);
+            throw e;
+        }
     }
 
     private static Delivery delivered(String conversation, Optional<String> thread, JsonValue answer) {

@@ -1,5 +1,6 @@
 package dev.relaygate.plugins.slackrelay;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -187,6 +188,22 @@ class RepliesAndApprovalsTest {
             assertThat(decode("D1", Optional.empty(), word[0]).approval().orElseThrow().decision(),
                        is(Decision.valueOf(word[1])));
         }
+    }
+
+    @Test
+    void theApprovalIsPendingBeforeThePromptIsVisibleAndNotAfterAFailedPrompt() throws Exception {
+        // The relay shows the prompt, then is slow to answer: a click in between must find the request.
+        relay.script("POST " + PROXY, DevRelay.Scripted.delay(Duration.ofMillis(500)));
+        Thread sending = Thread.ofVirtual().start(() -> channel.send(
+                OutboundMessage.reply(event("direct_message", "D1", Optional.empty()), "").asking(DEPLOY)));
+        relay.await(PROXY, 1, Duration.ofSeconds(10));
+        assertThat(decode("D1", Optional.empty(), "yes").type(), is(ChannelEvent.APPROVAL));
+        sending.join();
+
+        relay.script("POST " + PROXY, DevRelay.Scripted.answer(500, "down"));
+        assertThrows(ChannelException.class, () -> channel.send(
+                OutboundMessage.reply(event("direct_message", "D1", Optional.empty()), "").asking(DEPLOY)));
+        assertThat("no prompt, nothing pending", decode("D1", Optional.empty(), "yes").type(), is("direct_message"));
     }
 
     @Test

@@ -1,0 +1,525 @@
+package dev.relaygate.server;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.relaygate.api.ApprovalDecision;
+import dev.relaygate.api.ChannelEvent;
+
+/**
+ * The durable inbox: SQLite in {@code <data-dir>/inbox.db}, WAL, synchronous FULL. One writer thread owns the
+ * connection and runs every operation. It takes all operations waiting at that moment into one transaction, so
+ * concurrent webhooks share one commit and one fsync (group commit), and an offer returns after the commit that holds
+ * it.
+ *
+ * <p>A row is {@code pending} (stored; waiting for its try or in it), {@code retry} (a try failed; the next is due at
+ * {@code due_at}), {@code done} or {@code dead}. The running gateway holds every pending and retry row in memory, in
+ * {@link #ready} or in a dispatcher lane: it is their lease. A lease ends with the process, and the data-dir lock
+ * proves that rows left pending by an earlier run belong to a process that is gone, so at open they are taken over in
+ * arrival order. Their attempt counts up by one when the try may have run, so that attempt 1 is never a repeat.
+ */
+final class SqliteInbox implements Inbox {
+    private static final System.Logger LOGGER = System.getLogger(SqliteInbox.class.getName());
+    private static final int SCHEMA_VERSION = 1;
+    private static final int MAX_BATCH = 1024;
+    private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+    private static final String COLUMNS = "id, channel, scope, event_id, type, provider, conversation, thread, sender_id, "
+            + "sender_name, text, raw, received_at, approval_request, approval_decision, state, attempt, due_at, error, dead_at";
+
+    private final Connection connection;
+    private final int capacity;
+    private final Duration dedupWindow;
+    private final Clock clock;
+    private final PreparedStatement seen;
+    private final PreparedStatement insert;
+    private final PreparedStatement update;
+    // Operations for the writer; guarded by itself, so that nothing is queued after STOP.
+    private final BlockingQueue<Op<?>> ops = new LinkedBlockingQueue<>();
+    private final Op<Void> stop = new Op<>(tx -> null);
+    private final Thread writer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final ArrayDeque<Entry> ready = new ArrayDeque<>();
+    private volatile int backlog;
+    private volatile boolean closed;
+    private Instant nextPrune = Instant.MIN;
+
+    private SqliteInbox(Connection connection, int capacity, Duration dedupWindow, Clock clock) throws SQLException {
+        this.connection = connection;
+        this.capacity = capacity;
+        this.dedupWindow = dedupWindow;
+        this.clock = clock;
+        schema();
+        this.seen = connection.prepareStatement("SELECT 1 FROM events WHERE channel = ? AND scope = ? AND event_id = ? "
+                                                        + "AND event_id <> '' AND received_at >= ? LIMIT 1");
+        this.insert = connection.prepareStatement("INSERT INTO events (" + COLUMNS + ") "
+                                                          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.update = connection.prepareStatement("UPDATE events SET state = ?, attempt = ?, due_at = ?, error = ?, "
+                                                          + "dead_at = ? WHERE id = ?");
+        recover();
+        this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
+    }
+
+    static SqliteInbox open(DataDir dataDir, int capacity, Duration dedupWindow, Clock clock) {
+        Connection connection = dataDir.sqlite("inbox.db");
+        try {
+            connection.setAutoCommit(false);
+            return new SqliteInbox(connection, capacity, dedupWindow, clock);
+        } catch (SQLException e) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the open failure is the news
+            }
+            throw new StartupException("relaygate.data-dir: cannot open inbox.db: " + e.getMessage(), e);
+        }
+    }
+
+    private void schema() throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            int version;
+            try (ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+                version = rows.getInt(1);
+            }
+            if (version == 0) {
+                statement.execute("""
+                        CREATE TABLE events (
+                          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                          id TEXT NOT NULL UNIQUE,
+                          channel TEXT NOT NULL,
+                          scope TEXT NOT NULL,
+                          event_id TEXT NOT NULL,
+                          type TEXT NOT NULL,
+                          provider TEXT NOT NULL,
+                          conversation TEXT NOT NULL,
+                          thread TEXT,
+                          sender_id TEXT NOT NULL,
+                          sender_name TEXT NOT NULL,
+                          text TEXT NOT NULL,
+                          raw TEXT NOT NULL,
+                          received_at INTEGER NOT NULL,
+                          approval_request TEXT,
+                          approval_decision TEXT,
+                          state TEXT NOT NULL,
+                          attempt INTEGER NOT NULL,
+                          due_at INTEGER,
+                          error TEXT,
+                          dead_at INTEGER)""");
+                statement.execute("CREATE INDEX events_dedup ON events (channel, scope, event_id) WHERE event_id <> ''");
+                statement.execute("CREATE INDEX events_state ON events (state, received_at)");
+                statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            } else if (version != SCHEMA_VERSION) {
+                throw new SQLException("inbox.db has schema version " + version + "; this build reads version "
+                                               + SCHEMA_VERSION);
+            }
+        }
+        connection.commit();
+    }
+
+    /**
+     * Takes over what an earlier run left undelivered, in arrival order.
+     */
+    private void recover() throws SQLException {
+        long now = nanos(clock.instant());
+        try (PreparedStatement count = connection.prepareStatement(
+                "UPDATE events SET attempt = attempt + 1 WHERE state = 'pending' OR (state = 'retry' AND due_at <= ?)")) {
+            count.setLong(1, now);
+            count.executeUpdate();
+        }
+        int retries = 0;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM events WHERE state IN ('pending', 'retry') ORDER BY seq");
+             ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                Entry entry = entry(rows);
+                retries += entry.due().isPresent() ? 1 : 0;
+                ready.add(entry);
+            }
+        }
+        prune(clock.instant());
+        connection.commit();
+        backlog = ready.size();
+        if (!ready.isEmpty()) {
+            LOGGER.log(Level.INFO, "Inbox: taking over " + ready.size() + " undelivered events from the last run ("
+                    + retries + " waiting for a retry)");
+        }
+    }
+
+    @Override
+    public Offer offer(List<ChannelEvent> events) {
+        return submit(tx -> store(tx, events)).orElse(Offer.CLOSED);
+    }
+
+    private Offer store(Tx tx, List<ChannelEvent> events) throws SQLException {
+        long since = nanos(clock.instant().minus(dedupWindow));
+        Set<List<String>> keys = new HashSet<>();
+        List<ChannelEvent> fresh = new ArrayList<>();
+        for (ChannelEvent event : events) {
+            if (event.id().isEmpty() || keys.add(List.of(event.channel(), event.scope(), event.id())) && !seen(event, since)) {
+                fresh.add(event);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return Offer.DUPLICATE;
+        }
+        if (tx.backlog + fresh.size() > capacity) {
+            return Offer.FULL;
+        }
+        List<Entry> stored = new ArrayList<>();
+        for (ChannelEvent event : fresh) {
+            Entry entry = Entry.first(Inbox.newDeliveryId(), event);
+            bind(insert, entry);
+            insert.executeUpdate();
+            stored.add(entry);
+        }
+        tx.backlog += stored.size();
+        tx.afterCommit(() -> makeReady(stored));
+        return Offer.STORED;
+    }
+
+    private boolean seen(ChannelEvent event, long since) throws SQLException {
+        seen.setString(1, event.channel());
+        seen.setString(2, event.scope());
+        seen.setString(3, event.id());
+        seen.setLong(4, since);
+        try (ResultSet rows = seen.executeQuery()) {
+            return rows.next();
+        }
+    }
+
+    @Override
+    public Entry take() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (ready.isEmpty()) {
+                notEmpty.await();
+            }
+            return ready.poll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void makeReady(List<Entry> entries) {
+        lock.lock();
+        try {
+            ready.addAll(entries);
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // done, retry and dead do not wait for their commit: if the gateway dies first, the entry is delivered again
+    // with a higher attempt, which handlers must expect anyway.
+
+    @Override
+    public void done(Entry entry) {
+        post(tx -> {
+            set(entry.id(), "done", entry.attempt(), null, null, null);
+            tx.backlog--;
+            return null;
+        });
+    }
+
+    @Override
+    public void retry(Entry entry, Instant at, String error) {
+        post(tx -> {
+            set(entry.id(), "retry", entry.attempt() + 1, nanos(at), error, null);
+            return null;
+        });
+    }
+
+    @Override
+    public void dead(Entry entry, String error) {
+        post(tx -> {
+            set(entry.id(), "dead", entry.attempt(), null, error, nanos(clock.instant()));
+            tx.backlog--;
+            return null;
+        });
+    }
+
+    private void set(String id, String state, int attempt, Long dueAt, String error, Long deadAt) throws SQLException {
+        update.setString(1, state);
+        update.setInt(2, attempt);
+        update.setObject(3, dueAt);
+        update.setString(4, error);
+        update.setObject(5, deadAt);
+        update.setString(6, id);
+        update.executeUpdate();
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters() {
+        return submit(tx -> {
+            List<DeadLetter> letters = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM events WHERE state = 'dead' ORDER BY seq");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    letters.add(new DeadLetter(entry(rows), rows.getString("error"), instant(rows.getLong("dead_at"))));
+                }
+            }
+            return letters;
+        }).orElse(List.of());
+    }
+
+    @Override
+    public boolean replay(String id) {
+        return submit(tx -> {
+            Optional<Entry> dead = deadEntry(id);
+            if (dead.isEmpty() || tx.backlog >= capacity) {
+                return false;
+            }
+            set(id, "pending", 1, null, null, null);
+            tx.backlog++;
+            Entry entry = Entry.first(id, dead.get().event());
+            tx.afterCommit(() -> makeReady(List.of(entry)));
+            return true;
+        }).orElse(false);
+    }
+
+    private Optional<Entry> deadEntry(String id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM events WHERE id = ? AND state = 'dead'")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(entry(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean delete(String id) {
+        return submit(tx -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE id = ? AND state = 'dead'")) {
+                delete.setString(1, id);
+                return delete.executeUpdate() > 0;
+            }
+        }).orElse(false);
+    }
+
+    @Override
+    public int backlog() {
+        return backlog;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public void close() {
+        synchronized (ops) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ops.add(stop);
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOGGER.log(Level.WARNING, "Closing inbox.db failed", e);
+        }
+    }
+
+    /**
+     * Runs work in the next commit and waits for it; empty when the inbox is closed.
+     *
+     * @throws IllegalStateException when the commit failed
+     */
+    private <T> Optional<T> submit(Work<T> work) {
+        Op<T> op = new Op<>(work);
+        if (!enqueue(op)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(op.result.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("inbox store failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the inbox store", e);
+        }
+    }
+
+    private void post(Work<Void> work) {
+        enqueue(new Op<>(work));
+    }
+
+    private boolean enqueue(Op<?> op) {
+        synchronized (ops) {
+            if (closed) {
+                return false;
+            }
+            ops.add(op);
+            return true;
+        }
+    }
+
+    private void write() {
+        List<Op<?>> batch = new ArrayList<>();
+        boolean stopping = false;
+        while (!stopping) {
+            batch.clear();
+            try {
+                batch.add(ops.take());
+            } catch (InterruptedException e) {
+                continue;
+            }
+            ops.drainTo(batch, MAX_BATCH - 1);
+            stopping = batch.remove(stop);
+            commit(batch);
+        }
+    }
+
+    private void commit(List<Op<?>> batch) {
+        Tx tx = new Tx(backlog);
+        List<Object> results = new ArrayList<>(batch.size());
+        try {
+            for (Op<?> op : batch) {
+                results.add(op.work.apply(tx));
+            }
+            Instant now = clock.instant();
+            if (!now.isBefore(nextPrune)) {
+                prune(now);
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            LOGGER.log(Level.ERROR, "Inbox commit of " + batch.size() + " operations failed", e);
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            batch.forEach(op -> op.result.completeExceptionally(e));
+            return;
+        }
+        backlog = tx.backlog;
+        tx.afterCommit.forEach(Runnable::run);
+        for (int i = 0; i < batch.size(); i++) {
+            complete(batch.get(i), results.get(i));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Op<T> op, Object result) {
+        op.result.complete((T) result);
+    }
+
+    /**
+     * Deletes done events that left the dedup window (dead letters stay until replayed or deleted).
+     */
+    private void prune(Instant now) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM events WHERE state = 'done' AND received_at < ?")) {
+            delete.setLong(1, nanos(now.minus(dedupWindow)));
+            delete.executeUpdate();
+        }
+        nextPrune = now.plus(PRUNE_EVERY);
+    }
+
+    private static void bind(PreparedStatement statement, Entry entry) throws SQLException {
+        ChannelEvent event = entry.event();
+        statement.setString(1, entry.id());
+        statement.setString(2, event.channel());
+        statement.setString(3, event.scope());
+        statement.setString(4, event.id());
+        statement.setString(5, event.type());
+        statement.setString(6, event.provider());
+        statement.setString(7, event.conversation());
+        statement.setString(8, event.thread().orElse(null));
+        statement.setString(9, event.senderId());
+        statement.setString(10, event.senderName());
+        statement.setString(11, event.text());
+        statement.setString(12, event.raw());
+        statement.setLong(13, nanos(event.receivedAt()));
+        statement.setString(14, event.approval().map(ApprovalDecision::requestId).orElse(null));
+        statement.setString(15, event.approval().map(a -> a.decision().name()).orElse(null));
+        statement.setString(16, "pending");
+        statement.setInt(17, entry.attempt());
+        statement.setObject(18, null);
+        statement.setString(19, null);
+        statement.setObject(20, null);
+    }
+
+    private static Entry entry(ResultSet row) throws SQLException {
+        String request = row.getString("approval_request");
+        Optional<ApprovalDecision> approval = request == null ? Optional.empty()
+                : Optional.of(new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
+        ChannelEvent event = new ChannelEvent(row.getString("event_id"), row.getString("channel"), row.getString("type"),
+                                              row.getString("provider"), row.getString("scope"),
+                                              row.getString("conversation"), Optional.ofNullable(row.getString("thread")),
+                                              row.getString("sender_id"), row.getString("sender_name"),
+                                              row.getString("text"), row.getString("raw"),
+                                              instant(row.getLong("received_at")), approval);
+        long dueAt = row.getLong("due_at");
+        Optional<Instant> due = row.wasNull() || !"retry".equals(row.getString("state")) ? Optional.empty()
+                : Optional.of(instant(dueAt));
+        return new Entry(row.getString("id"), event, row.getInt("attempt"), due);
+    }
+
+    private static long nanos(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T apply(Tx tx) throws SQLException;
+    }
+
+    private static final class Op<T> {
+        private final Work<T> work;
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Op(Work<T> work) {
+            this.work = work;
+        }
+    }
+
+    /**
+     * One transaction: the backlog as it will be after the commit, and what to do once committed.
+     */
+    private static final class Tx {
+        private int backlog;
+        private final List<Runnable> afterCommit = new ArrayList<>();
+
+        Tx(int backlog) {
+            this.backlog = backlog;
+        }
+
+        void afterCommit(Runnable action) {
+            afterCommit.add(action);
+        }
+    }
+}
