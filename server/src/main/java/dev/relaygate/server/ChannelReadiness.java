@@ -11,7 +11,8 @@ import dev.relaygate.api.spi.Channel;
 
 /**
  * Readiness of one channel in {@code /observe/health/ready}: DOWN with the channel's reason when it cannot accept
- * events, and DOWN for all while the gateway is starting or stopping.
+ * events (no secret, relay not answering), and DOWN for all while the gateway is starting or stopping or while the
+ * inbox backlog is over 90% of its capacity.
  */
 final class ChannelReadiness implements HealthCheck {
     private final String name;
@@ -48,7 +49,15 @@ final class ChannelReadiness implements HealthCheck {
     }
 
     Health current() {
-        return gateway.accepting() ? safeHealth() : Health.down("gateway is " + gateway.phase().name().toLowerCase(Locale.ROOT));
+        if (!gateway.accepting()) {
+            return Health.down("gateway is " + gateway.phase().name().toLowerCase(Locale.ROOT));
+        }
+        Inbox inbox = gateway.inbox();
+        int backlog = inbox.backlog();
+        if (backlog * 10L > inbox.capacity() * 9L) {
+            return Health.down("inbox backlog at " + backlog + " of " + inbox.capacity());
+        }
+        return safeHealth();
     }
 
     String channelName() {

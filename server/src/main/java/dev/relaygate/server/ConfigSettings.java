@@ -5,6 +5,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
@@ -14,13 +16,62 @@ import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.spi.Settings;
 
 /**
- * {@link Settings} over one Helidon config node, so plugins never see Helidon types.
+ * {@link Settings} over one Helidon config node, so plugins never see Helidon types. Remembers every key read (shared
+ * with the sections made by {@link #child}), so that keys nobody reads can be reported as unknown.
  */
 final class ConfigSettings implements Settings {
     private final Config node;
+    private final Set<String> read;
 
     ConfigSettings(Config node) {
+        this(node, ConcurrentHashMap.newKeySet());
+    }
+
+    private ConfigSettings(Config node, Set<String> read) {
         this.node = node;
+        this.read = read;
+    }
+
+    /**
+     * A section below this one, sharing the record of keys read.
+     */
+    ConfigSettings child(Config section) {
+        return new ConfigSettings(section, read);
+    }
+
+    /**
+     * Marks a whole section as known, for example a channel that is switched off.
+     */
+    void ignore(Config section) {
+        read.add(section.key().toString());
+    }
+
+    /**
+     * Marks the section around a key as known: after a problem there, the keys read after it never were.
+     */
+    void ignoreAround(String fullKey) {
+        read.add(fullKey.contains(".") ? fullKey.substring(0, fullKey.lastIndexOf('.')) : fullKey);
+    }
+
+    /**
+     * The keys under this section that nothing has read: typos, or settings of another version.
+     */
+    List<String> unread() {
+        return node.traverse()
+                .filter(Config::isLeaf)
+                .map(leaf -> leaf.key().toString())
+                .filter(key -> !readOrBelowRead(key))
+                .sorted()
+                .toList();
+    }
+
+    private boolean readOrBelowRead(String key) {
+        for (String k = key; !k.isEmpty(); k = k.contains(".") ? k.substring(0, k.lastIndexOf('.')) : "") {
+            if (read.contains(k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -31,6 +82,7 @@ final class ConfigSettings implements Settings {
     @Override
     public Optional<String> text(String key) {
         Config value = node.get(key);
+        read.add(value.key().toString());
         if (!value.exists()) {
             return Optional.empty();
         }
@@ -111,6 +163,7 @@ final class ConfigSettings implements Settings {
     @Override
     public List<String> list(String key) {
         Config value = node.get(key);
+        read.add(value.key().toString());
         if (!value.exists()) {
             return List.of();
         }

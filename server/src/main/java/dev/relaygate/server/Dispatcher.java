@@ -37,13 +37,18 @@ final class Dispatcher implements AutoCloseable {
     private final Semaphore handlerCalls;
     private final Clock clock;
     private final Sleeper sleeper;
+    private final GatewayMetrics metrics;
     // A lane per conversation with work; guarded by itself. A lane is removed, under the lock, once its worker finds
     // it empty, so an entry is never added to a lane whose worker has left.
     private final Map<String, ArrayDeque<Inbox.Entry>> lanes = new HashMap<>();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    // Lanes inside a handler call: a graceful stop lets them finish.
+    private final Set<Thread> inHandler = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+    private Thread loop;
 
     Dispatcher(Inbox inbox, EventHandler handler, Map<String, Channel> channels, RetrySchedule schedule,
-               int maxConcurrency, Clock clock, Sleeper sleeper) {
+               int maxConcurrency, Clock clock, Sleeper sleeper, GatewayMetrics metrics) {
         this.inbox = inbox;
         this.handler = handler;
         this.channels = channels;
@@ -51,10 +56,11 @@ final class Dispatcher implements AutoCloseable {
         this.handlerCalls = new Semaphore(maxConcurrency);
         this.clock = clock;
         this.sleeper = sleeper;
+        this.metrics = metrics;
     }
 
     void start() {
-        start("relaygate-dispatcher", this::run);
+        loop = start("relaygate-dispatcher", this::run);
     }
 
     private void run() {
@@ -86,7 +92,7 @@ final class Dispatcher implements AutoCloseable {
     }
 
     private void drain(String key, ArrayDeque<Inbox.Entry> lane) {
-        while (true) {
+        while (!stopping) {
             Inbox.Entry entry;
             synchronized (lanes) {
                 entry = lane.poll();
@@ -115,9 +121,17 @@ final class Dispatcher implements AutoCloseable {
         while (true) {
             Optional<Failure> failure;
             handlerCalls.acquire();
+            // In the set before looking at the flag: stop() either sees this call running or this call sees the flag.
+            inHandler.add(Thread.currentThread());
             try {
+                if (stopping || !inbox.lease(entry)) {
+                    return;
+                }
+                long start = System.nanoTime();
                 failure = attempt(entry);
+                metrics.handled(entry.event().channel(), Duration.ofNanos(System.nanoTime() - start), failure.isPresent());
             } finally {
+                inHandler.remove(Thread.currentThread());
                 handlerCalls.release();
             }
             if (failure.isEmpty()) {
@@ -129,6 +143,7 @@ final class Dispatcher implements AutoCloseable {
                 LOGGER.log(Level.WARNING, "Dead letter " + entry.id() + " after try " + entry.attempt() + " of "
                         + entry.event() + ": " + f.logged());
                 inbox.dead(entry, f.message());
+                metrics.deadLetter(entry.event().channel());
                 return;
             }
             Duration pause = schedule.pauseAfter(entry.attempt(), f.retryAfter(), ThreadLocalRandom.current());
@@ -158,7 +173,7 @@ final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private void start(String name, Runnable task) {
+    private Thread start(String name, Runnable task) {
         Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
             try {
                 task.run();
@@ -168,11 +183,41 @@ final class Dispatcher implements AutoCloseable {
         });
         threads.add(thread);
         thread.start();
+        return thread;
+    }
+
+    /**
+     * Stops taking entries and lets handler calls that are running finish, for at most {@code grace}; then interrupts
+     * what is left. Entries not done stay in the inbox for the next start.
+     */
+    void stop(Duration grace) {
+        stopping = true;
+        if (loop != null) {
+            loop.interrupt();
+        }
+        // Lanes waiting (for a retry, for a handler slot) have nothing to finish.
+        threads.stream().filter(thread -> !inHandler.contains(thread)).forEach(Thread::interrupt);
+        long deadline = System.nanoTime() + grace.toNanos();
+        try {
+            for (Thread thread : threads) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !thread.join(Duration.ofNanos(left))) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!threads.isEmpty()) {
+            LOGGER.log(Level.WARNING, threads.size() + " handler calls did not finish within " + grace
+                    + "; their events are delivered again after the restart");
+            threads.forEach(Thread::interrupt);
+        }
     }
 
     @Override
     public void close() {
-        threads.forEach(Thread::interrupt);
+        stop(Duration.ZERO);
     }
 
     /**

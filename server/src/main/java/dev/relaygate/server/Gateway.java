@@ -1,7 +1,6 @@
 package dev.relaygate.server;
 
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,12 +9,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 import io.helidon.config.Config;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -26,17 +22,10 @@ import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.health.HealthObserverConfig;
 
 import dev.relaygate.api.Endpoint;
-import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
-import dev.relaygate.api.spi.ChannelContext;
-import dev.relaygate.api.spi.ChannelProvider;
 import dev.relaygate.api.spi.EventHandler;
-import dev.relaygate.api.spi.HandlerContext;
-import dev.relaygate.api.spi.HandlerProvider;
-import dev.relaygate.api.spi.Settings;
-import dev.relaygate.api.spi.StateStore;
 
 /**
  * The assembled server: plugins, channels, inbox, dispatcher and the Helidon WebServer with one webhook route per
@@ -51,6 +40,8 @@ final class Gateway implements AutoCloseable {
 
     private final Plugins plugins;
     private final DataDir dataDir;
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final Duration shutdownGrace;
     private final SqliteState state;
     private final Map<String, Channel> channels;
     private final Inbox inbox;
@@ -66,18 +57,20 @@ final class Gateway implements AutoCloseable {
             this.plugins = Plugins.load(Gateway.class.getClassLoader(),
                                         Path.of(settings.text("plugins-dir").orElse("plugins")));
             opened.addAll(plugins.loaders());
-            Map<String, ChannelSpec> specs = channelSpecs(settings);
-            EventHandler handler = handler(settings, clock);
+            Map<String, GatewayConfig.ChannelSpec> specs = channelSpecs(settings);
+            EventHandler handler = GatewayConfig.handler(settings, plugins, clock);
             this.dataDir = DataDir.lock(Path.of(settings.text("data-dir").orElse("data")));
             opened.add(dataDir);
             this.state = SqliteState.open(dataDir);
             opened.add(state);
-            this.inbox = inbox(settings, dataDir, clock);
+            this.inbox = inbox(GatewayConfig.inbox(settings), dataDir, clock);
             opened.add(inbox);
+            metrics.inbox(inbox, clock);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
-            this.dispatcher = new Dispatcher(inbox, handler, channels, retrySchedule(settings),
-                                             positive(settings, "dispatch.max-concurrency", 256), clock, sleeper);
+            this.shutdownGrace = GatewayConfig.shutdownGrace(settings);
+            this.dispatcher = new Dispatcher(inbox, handler, channels, GatewayConfig.retrySchedule(settings),
+                                             GatewayConfig.maxConcurrency(settings), clock, sleeper, metrics);
             Map<String, Endpoint> endpoints = endpoints(channels);
             List<ChannelReadiness> readiness = new ArrayList<>();
             channels.forEach((name, channel) -> readiness.add(
@@ -89,6 +82,7 @@ final class Gateway implements AutoCloseable {
                                  + config.get("server.port").asInt().orElse(8080);
             this.server = WebServer.builder()
                     .config(config.get("server"))
+                    .shutdownHook(false) // Main's hook stops the gateway in order
                     .directHandlers(JsonDirectHandler.handlers())
                     .addFeature(ObserveFeature.just(health.build()))
                     .routing(routing -> routing(routing, endpoints, clock, api))
@@ -166,11 +160,12 @@ final class Gateway implements AutoCloseable {
         if (phase == Phase.STOPPED) {
             return;
         }
+        // New webhooks get 503 "not ready" while running handler calls finish; then the server and the store close.
         phase = Phase.STOPPING;
+        dispatcher.stop(shutdownGrace);
         if (server.isRunning()) {
             server.stop();
         }
-        dispatcher.close();
         inbox.close();
         List<AutoCloseable> resources = new ArrayList<>(channels.values());
         resources.add(state);
@@ -182,12 +177,13 @@ final class Gateway implements AutoCloseable {
 
     private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock, ApiRoutes api) {
         channels.forEach((name, channel) -> {
-            WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock);
+            WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock, metrics);
             routing.post(channel.path(), route::handle);
             routing.any(channel.path(), route::methodNotAllowed);
         });
         endpoints.values().forEach(endpoint -> routing.route(Method.create(endpoint.method()), endpoint.path(),
                                                              (req, res) -> endpoint(req, res, endpoint, clock, api)));
+        routing.get("/observe/metrics", metrics::scrape);
         api.register(routing);
         api.registerFallback(routing);
     }
@@ -231,68 +227,30 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Inbox inbox(ConfigSettings settings, DataDir dataDir, Clock clock) {
-        int capacity = positive(settings, "inbox.capacity", 10_000);
-        Duration dedupWindow = settings.duration("inbox.dedup-window", Duration.ofHours(24));
-        String type = settings.text("inbox.type").orElse("durable");
-        return switch (type) {
-            case "durable" -> SqliteInbox.open(dataDir, capacity, dedupWindow, clock);
-            case "memory" -> new MemoryInbox(capacity, dedupWindow, clock);
-            default -> throw new SettingsException(settings.fullKey("inbox.type"),
-                                                   "unknown inbox type '" + type + "'; known types: durable, memory");
-        };
-    }
-
-    private static int positive(ConfigSettings settings, String key, int defaultValue) {
-        int value = settings.integer(key, defaultValue);
-        if (value < 1) {
-            throw new SettingsException(settings.fullKey(key), "must be at least 1, got " + value);
-        }
-        return value;
-    }
-
-    private static RetrySchedule retrySchedule(ConfigSettings settings) {
-        List<Duration> pauses = settings.durations("handler.retry-schedule");
-        for (int i = 0; i < pauses.size(); i++) {
-            if (pauses.get(i).compareTo(RetrySchedule.MAX_RETRY_AFTER) > 0) {
-                throw new SettingsException(settings.fullKey("handler.retry-schedule." + i),
-                                            "must be at most " + RetrySchedule.MAX_RETRY_AFTER + ", got " + pauses.get(i));
-            }
-        }
-        return pauses.isEmpty() ? RetrySchedule.DEFAULT : new RetrySchedule(pauses);
+    private static Inbox inbox(GatewayConfig.InboxSettings settings, DataDir dataDir, Clock clock) {
+        return settings.type().equals("memory")
+                ? new MemoryInbox(settings.capacity(), settings.dedupWindow(), clock)
+                : SqliteInbox.open(dataDir, settings.capacity(), settings.dedupWindow(), clock);
     }
 
     /**
      * Resolves every enabled channel's type to its provider, before anything is opened.
      */
-    private Map<String, ChannelSpec> channelSpecs(ConfigSettings settings) {
+    private Map<String, GatewayConfig.ChannelSpec> channelSpecs(ConfigSettings settings) {
         // By name: Helidon does not keep the YAML order, and start order and error messages should not vary.
-        Map<String, ChannelSpec> specs = new TreeMap<>();
+        Map<String, GatewayConfig.ChannelSpec> specs = new TreeMap<>();
         for (Config node : settings.children("channels")) {
-            ConfigSettings channelSettings = new ConfigSettings(node);
-            if (!channelSettings.flag("enabled", true)) {
-                continue;
-            }
-            String type = channelSettings.required("type");
-            Plugins.Found<ChannelProvider> found = plugins.channels().get(type);
-            if (found == null) {
-                throw new SettingsException(channelSettings.fullKey("type"),
-                                            "unknown channel type '" + type + "'; known types: "
-                                                    + String.join(", ", new TreeSet<>(plugins.channels().keySet())));
-            }
-            specs.put(node.name(), new ChannelSpec(channelSettings, found));
+            GatewayConfig.channel(settings, node, plugins).ifPresent(spec -> specs.put(spec.name(), spec));
         }
         return specs;
     }
 
-    private Map<String, Channel> channels(Map<String, ChannelSpec> specs, Clock clock) {
+    private Map<String, Channel> channels(Map<String, GatewayConfig.ChannelSpec> specs, Clock clock) {
         Map<String, Channel> created = new LinkedHashMap<>();
         Map<String, String> paths = new LinkedHashMap<>();
         try {
             specs.forEach((name, spec) -> {
-                ChannelContext context = new HostChannelContext(name, spec.settings(), clock, state.store(name),
-                                                                System.getLogger("dev.relaygate.channel." + name));
-                Channel channel = create(spec.found(), context);
+                Channel channel = GatewayConfig.create(spec, clock, state.store(name), metrics.counters(name));
                 created.put(name, channel);
                 String other = paths.putIfAbsent(channel.path(), name);
                 if (other != null) {
@@ -307,30 +265,6 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Channel create(Plugins.Found<ChannelProvider> found, ChannelContext context) {
-        try {
-            return found.provider().create(context);
-        } catch (SettingsException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StartupException(context.settings().prefix() + ": channel type '" + found.provider().type()
-                                               + "' from " + found.origin() + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    private EventHandler handler(ConfigSettings settings, Clock clock) {
-        ConfigSettings handlerSettings = new ConfigSettings(settings.node("handler"));
-        String type = handlerSettings.text("type").orElse("log");
-        Plugins.Found<HandlerProvider> found = plugins.handlers().get(type);
-        if (found == null) {
-            throw new SettingsException(handlerSettings.fullKey("type"),
-                                        "unknown handler type '" + type + "'; known types: "
-                                                + String.join(", ", new TreeSet<>(plugins.handlers().keySet())));
-        }
-        return found.provider().create(new HostHandlerContext(handlerSettings, clock,
-                                                              System.getLogger("dev.relaygate.handler." + type)));
-    }
-
     private static void closeAll(List<? extends AutoCloseable> resources) {
         for (AutoCloseable resource : resources) {
             try {
@@ -339,15 +273,5 @@ final class Gateway implements AutoCloseable {
                 LOGGER.log(Level.WARNING, "Closing " + resource + " failed", e);
             }
         }
-    }
-
-    private record ChannelSpec(ConfigSettings settings, Plugins.Found<ChannelProvider> found) {
-    }
-
-    private record HostChannelContext(String name, Settings settings, Clock clock, StateStore state,
-                                      System.Logger logger) implements ChannelContext {
-    }
-
-    private record HostHandlerContext(Settings settings, Clock clock, System.Logger logger) implements HandlerContext {
     }
 }

@@ -11,8 +11,8 @@ import dev.relaygate.api.ChannelEvent;
 
 /**
  * Where acknowledged events wait for the agent, and what became of them. A webhook is answered 200 only after
- * {@link #offer} stored its events. Every stored entry is then taken, and ends {@link #done} or {@link #dead};
- * {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
+ * {@link #offer} stored its events. An entry is pending until a try starts ({@link #lease}), then ends {@link #done}
+ * or {@link #dead}; {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
  *
  * <p>The contract is storage-neutral (the default keeps it in SQLite, a shared database could keep it for several
  * gateways): an entry taken by a process belongs to it until it is done, retried or dead, or the process is gone.
@@ -46,6 +46,14 @@ interface Inbox extends AutoCloseable {
      * @throws InterruptedException when the dispatcher is stopped
      */
     Entry take() throws InterruptedException;
+
+    /**
+     * A try is about to start; returns once that is recorded, so that a crash from now on counts the try as run.
+     *
+     * @param entry a taken entry
+     * @return false when the inbox is closed: do not start the try
+     */
+    boolean lease(Entry entry);
 
     /**
      * The agent handled it.
@@ -93,6 +101,13 @@ interface Inbox extends AutoCloseable {
      * @return false when there is no such dead letter
      */
     boolean delete(String id);
+
+    /**
+     * When the oldest event not yet done or dead was received.
+     *
+     * @return its arrival, empty when the backlog is empty
+     */
+    Optional<Instant> oldestUndelivered();
 
     /**
      * Entries accepted and not yet done or dead.

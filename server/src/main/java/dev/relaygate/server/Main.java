@@ -6,18 +6,20 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.Optional;
 
+import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 
 /**
- * Relaygate's entry point: {@code java -jar relaygate-server.jar [serve] [--config FILE]}, and the developer commands
- * {@code demo} and {@code send}.
+ * Relaygate's entry point: {@code java -jar relaygate-server.jar [serve] [--config FILE]}, {@code check-config
+ * [--config FILE]}, and the developer commands {@code demo} and {@code send}.
  *
- * <p>Exit status 2 means the configuration or the plugins do not allow a start (or the arguments are wrong); the one
- * line on standard error names the key or jar at fault.
+ * <p>Exit status 2 means the configuration or the plugins do not allow a start (or the arguments are wrong); each line
+ * on standard error names a key or jar at fault.
  */
 public final class Main {
     static final int EXIT_CONFIG = 2;
-    private static final String USAGE = "usage: relaygate-server.jar [serve] [--config FILE] | demo [--port N] "
+    private static final String USAGE = "usage: relaygate-server.jar [serve] [--config FILE] | check-config "
+            + "[--config FILE] | demo [--port N] "
             + "[--relay-port N] | send [--relay URL] [--type T] [--channel C] [--thread TS] TEXT";
 
     private Main() {
@@ -39,9 +41,11 @@ public final class Main {
                     if (gateway.isEmpty()) {
                         System.exit(EXIT_CONFIG);
                     }
+                    // SIGTERM: webhooks get 503 while running handler calls finish, then the store closes cleanly.
                     Runtime.getRuntime().addShutdownHook(new Thread(gateway.get()::close, "relaygate-shutdown"));
                     System.out.println("Relaygate is up: http://localhost:" + gateway.get().port() + "/observe/health");
                 }
+                case "check-config" -> System.exit(checkConfig(rest, System.out, System.err));
                 case "demo" -> Demo.run(rest, System.out);
                 case "send" -> System.exit(Demo.send(rest, System.out));
                 default -> throw new StartupException("unknown command '" + command + "'; " + USAGE);
@@ -58,12 +62,37 @@ public final class Main {
      */
     static Optional<Gateway> serve(String[] args, PrintStream err) {
         try {
-            return Optional.of(Gateway.create(ConfigLoader.load(configFile(args), System.getenv()), Clock.systemUTC())
-                                       .start());
+            Config config = ConfigLoader.load(configFile(args), System.getenv());
+            if (!report(ConfigCheck.run(config), err)) {
+                return Optional.empty();
+            }
+            return Optional.of(Gateway.create(config, Clock.systemUTC()).start());
         } catch (StartupException e) {
             err.println("relaygate: " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * {@code check-config}: 0 when the configuration can start a gateway, else 2 with one line per problem.
+     */
+    static int checkConfig(String[] args, PrintStream out, PrintStream err) {
+        try {
+            if (!report(ConfigCheck.run(ConfigLoader.load(configFile(args), System.getenv())), err)) {
+                return EXIT_CONFIG;
+            }
+            out.println("relaygate: configuration OK");
+            return 0;
+        } catch (StartupException e) {
+            err.println("relaygate: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+    }
+
+    private static boolean report(ConfigCheck.Report report, PrintStream err) {
+        report.warnings().forEach(warning -> err.println("relaygate: warning: " + warning));
+        report.problems().forEach(problem -> err.println("relaygate: " + problem));
+        return report.problems().isEmpty();
     }
 
     private static Optional<Path> configFile(String[] args) {

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,7 +32,8 @@ final class MemoryInbox implements Inbox {
     private final int capacity;
     private final Duration dedupWindow;
     private final Clock clock;
-    private int backlog;
+    // Every entry stored and not yet done or dead, with its arrival: the backlog.
+    private final Map<String, Instant> undelivered = new HashMap<>();
     private boolean closed;
 
     MemoryInbox(int capacity, Duration dedupWindow, Clock clock) {
@@ -60,13 +62,12 @@ final class MemoryInbox implements Inbox {
             if (fresh.isEmpty()) {
                 return Offer.DUPLICATE;
             }
-            if (capacity - backlog < fresh.size()) {
+            if (capacity - undelivered.size() < fresh.size()) {
                 return Offer.FULL;
             }
             fresh.stream().filter(event -> !event.id().isEmpty())
                     .forEach(event -> seen.put(DedupKey.of(event), event.receivedAt().plus(dedupWindow)));
-            fresh.forEach(event -> pending.add(Entry.first(Inbox.newDeliveryId(), event)));
-            backlog += fresh.size();
+            fresh.forEach(event -> add(Entry.first(Inbox.newDeliveryId(), event)));
             notEmpty.signal();
             return Offer.STORED;
         } finally {
@@ -88,8 +89,19 @@ final class MemoryInbox implements Inbox {
     }
 
     @Override
+    public boolean lease(Entry entry) {
+        // Nothing outlives a crash here: there is nothing to record.
+        return !closed;
+    }
+
+    @Override
     public void done(Entry entry) {
-        release();
+        lock.lock();
+        try {
+            undelivered.remove(entry.id());
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -102,7 +114,7 @@ final class MemoryInbox implements Inbox {
         lock.lock();
         try {
             dead.put(entry.id(), new DeadLetter(entry, error, clock.instant()));
-            backlog--;
+            undelivered.remove(entry.id());
         } finally {
             lock.unlock();
         }
@@ -123,12 +135,11 @@ final class MemoryInbox implements Inbox {
         lock.lock();
         try {
             DeadLetter letter = dead.get(id);
-            if (letter == null || closed || backlog == capacity) {
+            if (letter == null || closed || undelivered.size() == capacity) {
                 return false;
             }
             dead.remove(id);
-            pending.add(Entry.first(id, letter.entry().event()));
-            backlog++;
+            add(Entry.first(id, letter.entry().event()));
             notEmpty.signal();
             return true;
         } finally {
@@ -150,7 +161,7 @@ final class MemoryInbox implements Inbox {
     public int backlog() {
         lock.lock();
         try {
-            return backlog;
+            return undelivered.size();
         } finally {
             lock.unlock();
         }
@@ -171,13 +182,20 @@ final class MemoryInbox implements Inbox {
         }
     }
 
-    private void release() {
+    @Override
+    public Optional<Instant> oldestUndelivered() {
         lock.lock();
         try {
-            backlog--;
+            return undelivered.values().stream().min(Instant::compareTo);
         } finally {
             lock.unlock();
         }
+    }
+
+    // Under the lock.
+    private void add(Entry entry) {
+        pending.add(entry);
+        undelivered.put(entry.id(), entry.event().receivedAt());
     }
 
     /**

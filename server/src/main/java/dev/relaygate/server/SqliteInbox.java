@@ -31,11 +31,11 @@ import dev.relaygate.api.ChannelEvent;
  * concurrent webhooks share one commit and one fsync (group commit), and an offer returns after the commit that holds
  * it.
  *
- * <p>A row is {@code pending} (stored; waiting for its try or in it), {@code retry} (a try failed; the next is due at
- * {@code due_at}), {@code done} or {@code dead}. The running gateway holds every pending and retry row in memory, in
- * {@link #ready} or in a dispatcher lane: it is their lease. A lease ends with the process, and the data-dir lock
- * proves that rows left pending by an earlier run belong to a process that is gone, so at open they are taken over in
- * arrival order. Their attempt counts up by one when the try may have run, so that attempt 1 is never a repeat.
+ * <p>A row is {@code pending} (stored, no try running), {@code leased} (a try has started), {@code retry} (a try
+ * failed; the next is due at {@code due_at}), {@code done} or {@code dead}. The running gateway holds every
+ * undelivered row in memory, in {@link #ready} or in a dispatcher lane. Its leases last as long as the process: the
+ * data-dir lock proves that rows an earlier run left behind belong to a process that is gone, so at open they are
+ * taken over in arrival order, and a leased one counts its try as run (attempt + 1): attempt 1 is never a repeat.
  */
 final class SqliteInbox implements Inbox {
     private static final System.Logger LOGGER = System.getLogger(SqliteInbox.class.getName());
@@ -139,11 +139,8 @@ final class SqliteInbox implements Inbox {
      * Takes over what an earlier run left undelivered, in arrival order.
      */
     private void recover() throws SQLException {
-        long now = nanos(clock.instant());
-        try (PreparedStatement count = connection.prepareStatement(
-                "UPDATE events SET attempt = attempt + 1 WHERE state = 'pending' OR (state = 'retry' AND due_at <= ?)")) {
-            count.setLong(1, now);
-            count.executeUpdate();
+        try (Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE events SET state = 'pending', attempt = attempt + 1 WHERE state = 'leased'");
         }
         int retries = 0;
         try (PreparedStatement select = connection.prepareStatement(
@@ -227,6 +224,14 @@ final class SqliteInbox implements Inbox {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public boolean lease(Entry entry) {
+        return submit(tx -> {
+            set(entry.id(), "leased", entry.attempt(), null, null, null);
+            return true;
+        }).orElse(false);
     }
 
     // done, retry and dead do not wait for their commit: if the gateway dies first, the entry is delivered again
@@ -316,6 +321,18 @@ final class SqliteInbox implements Inbox {
                 return delete.executeUpdate() > 0;
             }
         }).orElse(false);
+    }
+
+    @Override
+    public Optional<Instant> oldestUndelivered() {
+        return submit(tx -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT min(received_at) FROM events WHERE state IN ('pending', 'leased', 'retry')");
+                 ResultSet rows = select.executeQuery()) {
+                long oldest = rows.getLong(1);
+                return rows.wasNull() ? Optional.<Instant>empty() : Optional.of(instant(oldest));
+            }
+        }).flatMap(oldest -> oldest);
     }
 
     @Override

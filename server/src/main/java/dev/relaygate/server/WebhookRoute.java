@@ -36,13 +36,16 @@ final class WebhookRoute {
     private final Inbox inbox;
     private final BooleanSupplier accepting;
     private final Clock clock;
+    private final GatewayMetrics metrics;
 
-    WebhookRoute(String name, Channel channel, Inbox inbox, BooleanSupplier accepting, Clock clock) {
+    WebhookRoute(String name, Channel channel, Inbox inbox, BooleanSupplier accepting, Clock clock,
+                 GatewayMetrics metrics) {
         this.name = name;
         this.channel = channel;
         this.inbox = inbox;
         this.accepting = accepting;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     void handle(ServerRequest req, ServerResponse res) {
@@ -82,6 +85,7 @@ final class WebhookRoute {
                         if (offer == Inbox.Offer.DUPLICATE) {
                             LOGGER.log(Level.DEBUG, "Channel " + name + ": a duplicate of a stored event, acknowledged again");
                         }
+                        metrics.webhook(name, offer == Inbox.Offer.STORED ? "accepted" : "duplicate");
                         events.answer().ifPresentOrElse(answer -> send(res, answer), () -> {
                             res.header(HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OK);
@@ -93,6 +97,7 @@ final class WebhookRoute {
     }
 
     void methodNotAllowed(ServerRequest req, ServerResponse res) {
+        metrics.webhook(name, "method not allowed");
         res.header(HeaderNames.ALLOW, "POST");
         JsonErrors.send(res, 405, "method not allowed");
     }
@@ -114,6 +119,7 @@ final class WebhookRoute {
     }
 
     private void reject(ServerRequest req, ServerResponse res, Rejection rejection) {
+        metrics.webhook(name, rejection.reason());
         // One line: reason and peer; never the body, a signature or a header value.
         LOGGER.log(Level.INFO, "Rejected webhook on channel " + name + " from " + req.remotePeer().host() + ": "
                 + rejection.status() + " " + rejection.reason());

@@ -17,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientResponse;
@@ -29,26 +27,42 @@ import org.junit.jupiter.api.io.TempDir;
 import static dev.relaygate.server.TestGateway.SECRET;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
-import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 
 /**
- * A 200 is a promise: a gateway in a child process is killed with SIGKILL under load from many clients, started again
- * on the same data folder, and every acknowledged event is handled, none twice; what got no 200 is sent again by the
- * clients and handled once too.
+ * A 200 is a promise: a gateway in a child process is stopped under load from many clients (SIGKILL, or SIGTERM for a
+ * graceful stop), started again on the same data folder, and every acknowledged event is handled, none twice; what got
+ * no 200 is sent again by the clients and handled once too.
  */
 class CrashRecoveryTest {
     private static final int EVENTS = 3000;
     private static final int CLIENTS = 16;
     private static final int KILL_AFTER = 1000;
-    private static final Pattern PORT = Pattern.compile("Relaygate accepting on port (\\d+)");
 
     @TempDir
     Path dir;
 
     @Test
     void killNineLosesNoAcknowledgedEventAndHandlesNoneTwice() throws Exception {
+        int repeats = stopUnderLoadAndRestart(ChildGateway::kill);
+        System.out.printf("CrashRecoveryTest: SIGKILL: %d repeated handler calls (each with attempt > 1)%n", repeats);
+    }
+
+    @Test
+    void sigtermFinishesRunningHandlersAndRepeatsNothing() throws Exception {
+        int repeats = stopUnderLoadAndRestart(ChildGateway::terminate);
+        assertThat("a graceful stop lets running handler calls finish and records them", repeats, is(0));
+    }
+
+    private interface Stop {
+        void stop(ChildGateway child) throws Exception;
+    }
+
+    /**
+     * Returns how many handler calls were repeats of an earlier call for the same delivery.
+     */
+    private int stopUnderLoadAndRestart(Stop stop) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 server:
@@ -66,7 +80,7 @@ class CrashRecoveryTest {
                 """.formatted(dir.resolve("data"), dir.resolve("plugins"), TestGateway.SECRET_HEX, dir.resolve("agent")));
 
         Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
-        Child first = Child.start(config, dir.resolve("first.log"));
+        ChildGateway first = ChildGateway.start(config, dir.resolve("first.log"));
         AtomicInteger acks = new AtomicInteger();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> sending = new ArrayList<>();
@@ -87,14 +101,14 @@ class CrashRecoveryTest {
             while (acks.get() < KILL_AFTER) {
                 Thread.sleep(5);
             }
-            first.kill();
+            stop.stop(first);
             for (Future<?> future : sending) {
                 future.get(60, TimeUnit.SECONDS);
             }
         }
         assertThat("the kill came in the middle of the load", acknowledged.size(), lessThan(EVENTS));
 
-        Child second = Child.start(config, dir.resolve("second.log"));
+        ChildGateway second = ChildGateway.start(config, dir.resolve("second.log"));
         try {
             // The clients send again what got no 200, and some acknowledged ones as a relay retry would.
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -126,9 +140,9 @@ class CrashRecoveryTest {
             for (List<Integer> attempts : calls.values()) {
                 assertThat("attempt 1 is never a repeat", attempts.stream().filter(a -> a == 1).count() <= 1, is(true));
             }
-            System.out.printf("CrashRecoveryTest: %d of %d acknowledged before the kill, %d handler calls, %d repeats%n",
-                              acknowledged.size(), EVENTS, calls.values().stream().mapToInt(List::size).sum(),
-                              calls.values().stream().mapToInt(a -> a.size() - 1).sum());
+            System.out.printf("CrashRecoveryTest: %d of %d acknowledged before the stop, %d handler calls%n",
+                              acknowledged.size(), EVENTS, calls.values().stream().mapToInt(List::size).sum());
+            return calls.values().stream().mapToInt(a -> a.size() - 1).sum();
         } finally {
             second.kill();
         }
@@ -165,37 +179,5 @@ class CrashRecoveryTest {
 
     private List<String> lines(String file) throws IOException {
         return Files.readAllLines(dir.resolve("agent").resolve(file), StandardCharsets.US_ASCII);
-    }
-
-    /** {@code relaygate serve} in its own JVM, with this test's class path. */
-    private record Child(Process process, int port) {
-        static Child start(Path config, Path log) throws Exception {
-            String java = ProcessHandle.current().info().command().orElseThrow();
-            Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                                                 "serve", "--config", config.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (Instant.now().isBefore(deadline) && process.isAlive()) {
-                Matcher port = PORT.matcher(Files.readString(log));
-                if (port.find()) {
-                    return new Child(process, Integer.parseInt(port.group(1)));
-                }
-                Thread.sleep(50);
-            }
-            process.destroyForcibly();
-            throw new AssertionError("the gateway did not start:\n" + Files.readString(log));
-        }
-
-        Http1Client client() {
-            return Http1Client.builder().baseUri("http://127.0.0.1:" + port).build();
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly(); // SIGKILL
-            assertThat(process.waitFor(30, TimeUnit.SECONDS), is(true));
-            assertThat(process.exitValue(), greaterThan(128));
-        }
     }
 }

@@ -63,12 +63,14 @@ class LifecycleTest {
 
     @Test
     void readinessNamesTheChannelThatCannotAcceptEvents() {
-        try (TestGateway gw = TestGateway.start(dir, "")) {
+        // A relay is configured but no workspace is connected yet: no secret to check signatures with.
+        try (TestGateway gw = TestGateway.start(dir, "channels:\n  slack:\n    relay-url: http://127.0.0.1:9\n    api-key: sk-agent-x")) {
             try (Http1ClientResponse response = gw.client.get("/observe/health/ready").request()) {
                 assertThat(response.status().code(), is(503));
                 String body = response.as(String.class);
                 assertThat(body, containsString("\"name\":\"channel:slack\",\"status\":\"DOWN\""));
-                assertThat(body, containsString("\"reason\":\"no signing secret\""));
+                assertThat(body, containsString("\"reason\":\"not connected: GET /api/v1/channels/slack/connect starts "
+                                                        + "the Slack OAuth flow\""));
             }
             try (Http1ClientResponse response = gw.client.get("/observe/health/live").request()) {
                 assertThat(response.status().code(), is(200));

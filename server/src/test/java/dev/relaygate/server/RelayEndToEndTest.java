@@ -200,7 +200,9 @@ class RelayEndToEndTest {
                             signing-secret: %s
                           second:
                             type: slack-relay
-                            path: /relay/second""".formatted(TestGateway.SECRET_HEX), ""), TestGateway.CLOCK));
+                            path: /relay/second
+                            signing-secret: %s""".formatted(TestGateway.SECRET_HEX, TestGateway.SECRET_HEX), ""),
+                TestGateway.CLOCK));
         assertThat(e.getMessage(),
                    // Channels are set up in name order: "second" claims the route first.
                    is("route GET /oauth/slack/callback of channel slack is already taken by channel second"));

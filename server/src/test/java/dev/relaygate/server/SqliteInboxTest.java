@@ -49,6 +49,9 @@ class SqliteInboxTest {
             inbox.take();
             Inbox.Entry retrying = inbox.take();
             Inbox.Entry dead = inbox.take();
+            for (Inbox.Entry started : List.of(done, inHandler, retrying, dead)) {
+                assertThat(inbox.lease(started), is(true));
+            }
             inbox.done(done);
             inbox.retry(retrying, due, "agent answered HTTP 503");
             inbox.dead(dead, "gone");
@@ -63,6 +66,7 @@ class SqliteInboxTest {
             assertThat("it may have run: attempt 1 is never a repeat", inHandler.attempt(), is(2));
             Inbox.Entry untouched = inbox.take();
             assertThat(untouched.event().id(), is("untouched"));
+            assertThat("never tried: still its first try", untouched.attempt(), is(1));
             Inbox.Entry retrying = inbox.take();
             assertThat(retrying.id(), is(before.get(1).id()));
             assertThat("the next try, at its time", retrying.attempt(), is(2));

@@ -48,6 +48,8 @@ class StartupFailureTest {
     @Test
     void missingRequiredKeys() {
         assertThat(failure("channels:\n  x:\n    path: /x"), is("relaygate.channels.x.type: required"));
+        assertThat("no secret and no relay to fetch one from", failure("channels:\n  slack:\n    team-id: T1"),
+                   is("relaygate.channels.slack.relay-url: required unless signing-secret is set (env CHANNEL_RELAY_URL)"));
         assertThat(failure("channels:\n  slack:\n    relay-url: http://relay.test"),
                    is("relaygate.channels.slack.api-key: required when relay-url is set"));
         assertThat(failure("channels:\n  slack:\n    api-key: sk-agent-abc"),
@@ -58,7 +60,7 @@ class StartupFailureTest {
     void unparseableValues() {
         assertThat(failure("inbox:\n  capacity: lots"), is("relaygate.inbox.capacity: expected a whole number, got 'lots'"));
         assertThat(failure("inbox:\n  capacity: 0"), is("relaygate.inbox.capacity: must be at least 1, got 0"));
-        assertThat(failure("channels:\n  slack:\n    tolerance: 5 minutes"),
+        assertThat(failure("channels:\n  slack:\n    signing-secret: " + TestGateway.SECRET_HEX + "\n    tolerance: 5 minutes"),
                    is("relaygate.channels.slack.tolerance: expected an ISO-8601 duration such as PT30S, got '5 minutes'"));
         assertThat(failure("channels:\n  slack:\n    enabled: maybe"),
                    is("relaygate.channels.slack.enabled: expected true or false, got 'maybe'"));
@@ -80,7 +82,8 @@ class StartupFailureTest {
     @Test
     void twoChannelsOnOnePath() {
         assertThat(failure("channels:\n  slack:\n    signing-secret: " + TestGateway.SECRET_HEX
-                                   + "\n  other:\n    type: slack-relay\n    path: /relay/events"),
+                                   + "\n  other:\n    type: slack-relay\n    path: /relay/events\n    signing-secret: "
+                                   + TestGateway.SECRET_HEX),
                    // Channels are set up in name order.
                    is("relaygate.channels.slack.path: /relay/events is already the path of channel other"));
     }
@@ -103,7 +106,8 @@ class StartupFailureTest {
     @Test
     void aTakenPortIsNamedAndReleasesEverything() throws IOException {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Gateway gateway = Gateway.create(TestGateway.config(dir, "", "port: " + taken.getLocalPort()),
+            String relay = "channels:\n  slack:\n    signing-secret: " + TestGateway.SECRET_HEX;
+            Gateway gateway = Gateway.create(TestGateway.config(dir, relay, "port: " + taken.getLocalPort()),
                                              TestGateway.CLOCK);
             StartupException e = assertThrows(StartupException.class, gateway::start);
             assertThat(e.getMessage(), is("server.port: cannot listen on 127.0.0.1:" + taken.getLocalPort()
@@ -111,7 +115,7 @@ class StartupFailureTest {
             assertThat(gateway.phase(), is(Gateway.Phase.STOPPED));
         }
         // The state store was closed: a second gateway on the same data folder starts.
-        try (TestGateway again = TestGateway.start(dir, "")) {
+        try (TestGateway again = TestGateway.relay(dir, "")) {
             assertThat(again.gateway.accepting(), is(true));
         }
     }

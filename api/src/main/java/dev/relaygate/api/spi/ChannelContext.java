@@ -40,4 +40,11 @@ public interface ChannelContext {
      * @return the logger
      */
     System.Logger logger();
+
+    /**
+     * Counters for the channel's own work (relay calls, retries), published with the host's metrics.
+     *
+     * @return the counters
+     */
+    Counters counters();
 }

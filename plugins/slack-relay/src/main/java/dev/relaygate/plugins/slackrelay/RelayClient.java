@@ -19,6 +19,7 @@ import io.helidon.webclient.api.WebClient;
 
 import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
+import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -58,12 +59,14 @@ final class RelayClient {
     private final WebClient client;
     private final Pause pause;
     private final Clock clock;
+    private final Counters counters;
 
-    RelayClient(URI baseUrl, Secret apiKey, Duration timeout, Pause pause, Clock clock) {
+    RelayClient(URI baseUrl, Secret apiKey, Duration timeout, Pause pause, Clock clock, Counters counters) {
         this.base = baseUrl.toString();
         this.apiKey = apiKey;
         this.pause = pause;
         this.clock = clock;
+        this.counters = counters;
         this.client = WebClient.builder()
                 .followRedirects(false)
                 .connectTimeout(timeout)
@@ -183,9 +186,11 @@ final class RelayClient {
             try (HttpClientResponse response = body == null ? request.request() : request.submit(jsonBytes(body))) {
                 int status = response.status().code();
                 LOGGER.log(System.Logger.Level.DEBUG, "Relay " + name + " -> " + status);
+                counters.increment("relay.calls", "call", name, "status", Integer.toString(status));
                 if ((status == 503 || status == 429) && attempt < ATTEMPTS) {
                     Optional<Duration> wait = retryAfter(response).or(() -> Optional.of(backoff(1)));
                     if (wait.get().compareTo(MAX_RETRY_AFTER) <= 0) {
+                        counters.increment("relay.retries", "call", name, "reason", Integer.toString(status));
                         pause(wait.get());
                         continue;
                     }
@@ -195,7 +200,9 @@ final class RelayClient {
                 throw e;
             } catch (RuntimeException e) {
                 boolean refused = causedBy(e, ConnectException.class);
+                counters.increment("relay.calls", "call", name, "status", refused ? "refused" : "failed");
                 if (refused && attempt < ATTEMPTS) {
+                    counters.increment("relay.retries", "call", name, "reason", "refused");
                     pause(backoff(attempt));
                     continue;
                 }

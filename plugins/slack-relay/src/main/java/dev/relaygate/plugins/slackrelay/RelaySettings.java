@@ -55,6 +55,11 @@ record RelaySettings(String path,
                                         "expected 'T' and up to 20 letters or digits, got '" + teamId.get() + "'");
         }
         Optional<Secret> signingSecret = settings.text("signing-secret").map(hex -> signingSecret(settings, hex));
+        if (relayUrl.isEmpty() && signingSecret.isEmpty()) {
+            // Nothing could ever give this channel a secret: every webhook would be refused.
+            throw new SettingsException(settings.prefix() + ".relay-url",
+                                        "required unless signing-secret is set (env CHANNEL_RELAY_URL)");
+        }
         return new RelaySettings(path,
                                  relayUrl,
                                  apiKey,

@@ -28,7 +28,8 @@ public final class SlackRelayProvider implements ChannelProvider {
     public Channel create(ChannelContext context) {
         RelaySettings settings = RelaySettings.from(context.settings());
         Optional<RelayClient> relay = settings.relayUrl().map(url -> new RelayClient(
-                url, settings.apiKey().orElseThrow(), settings.requestTimeout(), Thread::sleep, context.clock()));
+                url, settings.apiKey().orElseThrow(), settings.requestTimeout(), Thread::sleep, context.clock(),
+                context.counters()));
         return new SlackRelayChannel(settings, context, relay);
     }
 }

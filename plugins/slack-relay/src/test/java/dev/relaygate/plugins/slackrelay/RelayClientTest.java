@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import dev.relaygate.devrelay.DevRelay;
 import dev.relaygate.devrelay.DevRelay.Scripted;
 import dev.relaygate.api.Secret;
+import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -45,7 +46,7 @@ class RelayClientTest {
     }
 
     private RelayClient client(URI url, Duration timeout) {
-        return new RelayClient(url, Secret.ofText("test-api-key"), timeout, pauses::add, TestContext.CLOCK);
+        return new RelayClient(url, Secret.ofText("test-api-key"), timeout, pauses::add, TestContext.CLOCK, Counters.NONE);
     }
 
     private RelayException failure(Runnable call) {

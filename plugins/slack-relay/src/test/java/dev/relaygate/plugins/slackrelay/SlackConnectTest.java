@@ -192,7 +192,8 @@ class SlackConnectTest {
 
     @Test
     void connectNeedsARelay() {
-        SlackRelayChannel ingressOnly = SlackRelayChannelTest.channel(TestContext.of(Map.of()));
+        SlackRelayChannel ingressOnly = SlackRelayChannelTest.channel(
+                TestContext.of(Map.of("signing-secret", SlackRelayChannelTest.SECRET_HEX)));
         WebhookResponse response = ingressOnly.endpoints().getFirst().handler().apply(WebhookRequest.builder().build());
         assertThat(response.status(), is(409));
         assertThat(new String(response.body(), StandardCharsets.UTF_8),

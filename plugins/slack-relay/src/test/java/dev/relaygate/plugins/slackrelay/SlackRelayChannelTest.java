@@ -108,7 +108,7 @@ class SlackRelayChannelTest {
 
     @Test
     void invalidJsonComesBeforeNotActive() {
-        SlackRelayChannel channel = channel(Map.of());
+        SlackRelayChannel channel = channel(Map.of("signing-secret", SECRET_HEX)); // not started: not active
         assertThat(channel.decode(signed("{")), is(SlackRelayChannel.INVALID_JSON));
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.Counters;
 import dev.relaygate.api.spi.Settings;
 import dev.relaygate.api.spi.StateStore;
 
@@ -26,6 +27,11 @@ record TestContext(String name, Settings settings, Clock clock, StateStore state
 
     static TestContext of(Map<String, String> settings) {
         return of(settings, CLOCK);
+    }
+
+    @Override
+    public Counters counters() {
+        return Counters.NONE;
     }
 
     static TestContext of(Map<String, String> settings, Clock clock) {
