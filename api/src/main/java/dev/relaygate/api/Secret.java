@@ -2,6 +2,7 @@ package dev.relaygate.api;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -114,13 +115,19 @@ public final class Secret {
     }
 
     /**
-     * Compares the key material in constant time (for a given length).
+     * Compares the key material in constant time, which does not reveal the length either: both sides are hashed
+     * with SHA-256 first and the digests compared with {@link MessageDigest#isEqual}.
      *
      * @param presented bytes to compare, for example a token from a request header
      * @return whether they are equal
      */
     public boolean matches(byte[] presented) {
-        return MessageDigest.isEqual(bytes, presented);
+        try {
+            return MessageDigest.isEqual(MessageDigest.getInstance("SHA-256").digest(bytes),
+                                         MessageDigest.getInstance("SHA-256").digest(presented));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
     }
 
     // Package-private access for the toolkit, which must not copy the key per request.

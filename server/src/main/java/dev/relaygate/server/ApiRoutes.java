@@ -133,7 +133,9 @@ final class ApiRoutes {
             message.approval().ifPresent(a -> answer.add("request_id", a.requestId()));
             return new Answer(200, answer.build());
         } catch (ChannelException e) {
-            return new Answer(502, Json.createObjectBuilder().add("ok", false).add("error", e.getMessage())
+            // Retryable: the provider or relay failed (502). Not: the channel refuses this request as it is (422).
+            String error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return new Answer(e.retryable() ? 502 : 422, Json.createObjectBuilder().add("ok", false).add("error", error)
                     .add("retryable", e.retryable()).build());
         }
     }

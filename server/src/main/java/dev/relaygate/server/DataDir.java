@@ -59,6 +59,9 @@ final class DataDir implements AutoCloseable {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("PRAGMA journal_mode=WAL");
                 statement.execute("PRAGMA synchronous=FULL");
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
             }
             return connection;
         } catch (SQLException e) {

@@ -27,8 +27,9 @@ import dev.relaygate.api.spi.Replies;
  * at once. A failed try is retried on the schedule while the conversation waits (so its order holds); after the last
  * try the entry is dead. Nothing a handler does stops the dispatcher or holds up another conversation.
  */
-final class Dispatcher implements AutoCloseable {
+final class Dispatcher {
     private static final System.Logger LOGGER = System.getLogger(Dispatcher.class.getName());
+    private static final Duration STORE_PAUSE = Duration.ofSeconds(1);
 
     private final Inbox inbox;
     private final EventHandler handler;
@@ -104,7 +105,11 @@ final class Dispatcher implements AutoCloseable {
             try {
                 deliver(entry);
             } catch (InterruptedException e) {
-                return;
+                return; // only stop() interrupts a lane
+            } catch (RuntimeException e) {
+                // A bug, not the handler (whose failures are caught): the entry stays undelivered in the store until
+                // the next start, and the conversation goes on rather than stalling behind it.
+                LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " of " + entry.event() + " broke off", e);
             }
         }
     }
@@ -119,7 +124,8 @@ final class Dispatcher implements AutoCloseable {
             }
         }
         while (true) {
-            Optional<Failure> failure;
+            Optional<Failure> failure = Optional.empty();
+            boolean leased = false;
             handlerCalls.acquire();
             // In the set before looking at the flag: stop() either sees this call running or this call sees the flag.
             inHandler.add(Thread.currentThread());
@@ -127,12 +133,20 @@ final class Dispatcher implements AutoCloseable {
                 if (stopping || !inbox.lease(entry)) {
                     return;
                 }
+                leased = true;
                 long start = System.nanoTime();
                 failure = attempt(entry);
                 metrics.handled(entry.event().channel(), Duration.ofNanos(System.nanoTime() - start), failure.isPresent());
+            } catch (IllegalStateException e) {
+                // The store could not record the start of the try, so it does not run and does not count.
+                LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " waits for the store: " + e.getMessage());
             } finally {
                 inHandler.remove(Thread.currentThread());
                 handlerCalls.release();
+            }
+            if (!leased) {
+                sleeper.sleep(STORE_PAUSE);
+                continue;
             }
             if (failure.isEmpty()) {
                 inbox.done(entry);
@@ -150,6 +164,9 @@ final class Dispatcher implements AutoCloseable {
             LOGGER.log(Level.WARNING, "Delivery " + entry.id() + " try " + entry.attempt() + " of " + entry.event()
                     + " failed, next in " + pause + ": " + f.logged());
             inbox.retry(entry, clock.instant().plus(pause), f.message());
+            if (stopping) {
+                return; // the retry is recorded with its time; the next start keeps it
+            }
             sleeper.sleep(pause);
             entry = entry.next();
         }
@@ -157,11 +174,21 @@ final class Dispatcher implements AutoCloseable {
 
     private Optional<Failure> attempt(Inbox.Entry entry) throws InterruptedException {
         ChannelEvent event = entry.event();
+        Channel channel = channels.get(event.channel());
+        if (channel == null) {
+            // Stored before a restart that removed or switched off its channel: nothing could answer it.
+            String error = "channel " + event.channel() + " is not configured";
+            return Optional.of(new Failure(error, error, Optional.empty(), true));
+        }
         try {
-            handler.handle(event, entry.asAttempt(), new ChannelReplies(event, channels.get(event.channel())));
+            handler.handle(event, entry.asAttempt(), new ChannelReplies(event, channel));
             return Optional.empty();
         } catch (InterruptedException e) {
-            throw e;
+            if (stopping) {
+                throw e;
+            }
+            // The handler's own interruption, not a stop: a failed try like any other.
+            return Optional.of(new Failure(e.toString(), e.getClass().getName(), Optional.empty(), false));
         } catch (HandlerException e) {
             return Optional.of(new Failure(e.getMessage(), e.getMessage(), e.retryAfter(), e.gaveUp()));
         } catch (ChannelException e) {
@@ -215,10 +242,6 @@ final class Dispatcher implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stop(Duration.ZERO);
-    }
 
     /**
      * A failed try: the message kept with the entry, what may be logged, and what the handler asked for.

@@ -1,6 +1,9 @@
 package dev.relaygate.server;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +43,7 @@ import jakarta.json.JsonValue;
 final class ForwardHandler implements EventHandler {
     private static final HmacSignature SIGNATURE = HmacSignature.base64("v1,");
     private static final int MAX_ERROR_BODY = 200;
+    private static final int MAX_ANSWER = 1 << 20;
 
     private final URI url;
     private final Secret key;
@@ -65,6 +69,7 @@ final class ForwardHandler implements EventHandler {
         String timestamp = Long.toString(clock.instant().getEpochSecond());
         String signature = SIGNATURE.sign(key, (attempt.deliveryId() + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8),
                                           body);
+        String answer;
         try (HttpClientResponse response = client.post()
                 .uri(url)
                 .header(HeaderNames.create("webhook-id"), attempt.deliveryId())
@@ -73,26 +78,45 @@ final class ForwardHandler implements EventHandler {
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .submit(body)) {
             int status = response.status().code();
-            String answer = response.entity().hasEntity() ? response.as(String.class) : "";
-            if (status >= 200 && status < 300) {
-                reply(answer).ifPresent(reply -> replies.send(reply.apply(event)));
-                return;
+            answer = read(response);
+            if (status < 200 || status >= 300) {
+                throw failure(status, answer, response);
             }
-            String error = "agent answered HTTP " + status + (answer.isBlank() ? "" : ": " + abbreviate(answer));
-            if (status == 410) {
-                throw HandlerException.giveUp(error + " (410 Gone: not retried)");
-            }
-            Optional<Duration> retryAfter = status == 429 || status == 503
-                    ? response.headers().first(HeaderNames.RETRY_AFTER).flatMap(v -> RetryAfter.parse(v, clock.instant()))
-                    : Optional.empty();
-            throw retryAfter.map(pause -> HandlerException.retryAfter(error, pause))
-                    .orElseGet(() -> HandlerException.retry(error));
         } catch (HandlerException e) {
             throw e;
         } catch (RuntimeException e) {
             // Connection refused, timeouts, a closed connection: the agent may or may not have seen it; the same
             // webhook-id on the next try lets it tell.
             throw HandlerException.retry("agent unreachable at " + url.getHost() + ":" + url.getPort() + ": " + rootCause(e));
+        }
+        // Outside the try: a channel that refuses the reply fails with its own error (and its own retryable flag), not
+        // as an unreachable agent.
+        reply(answer).ifPresent(reply -> replies.send(reply.apply(event)));
+    }
+
+    private HandlerException failure(int status, String answer, HttpClientResponse response) {
+        String error = "agent answered HTTP " + status + (answer.isBlank() ? "" : ": " + abbreviate(answer));
+        if (status == 410) {
+            return HandlerException.giveUp(error + " (410 Gone: not retried)");
+        }
+        Optional<Duration> retryAfter = status == 429 || status == 503
+                ? response.headers().first(HeaderNames.RETRY_AFTER).flatMap(v -> RetryAfter.parse(v, clock.instant()))
+                : Optional.empty();
+        return retryAfter.map(pause -> HandlerException.retryAfter(error, pause))
+                .orElseGet(() -> HandlerException.retry(error));
+    }
+
+    /**
+     * The answer's body, up to {@link #MAX_ANSWER} bytes: an agent cannot make the gateway buffer without bound.
+     */
+    private static String read(HttpClientResponse response) {
+        if (!response.entity().hasEntity()) {
+            return "";
+        }
+        try (InputStream in = response.entity().inputStream()) {
+            return new String(in.readNBytes(MAX_ANSWER), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -15,6 +15,9 @@ import dev.relaygate.api.spi.Settings;
  * it as a Standard Webhooks signed POST ({@code relaygate.handler.secret}, a {@code whsec_} key).
  */
 public final class ForwardHandlerProvider implements HandlerProvider {
+    // The value is not echoed: an agent URL may carry a token.
+    private static final String INVALID_URL = "expected an http or https URL with a host";
+
     /**
      * Required by {@link java.util.ServiceLoader}.
      */
@@ -39,11 +42,11 @@ public final class ForwardHandlerProvider implements HandlerProvider {
         try {
             URI url = URI.create(text);
             if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
-                throw new SettingsException(key, "expected an http or https URL, got '" + text + "'");
+                throw new SettingsException(key, INVALID_URL);
             }
             return url;
         } catch (IllegalArgumentException e) {
-            throw new SettingsException(key, "expected an http or https URL, got '" + text + "'");
+            throw new SettingsException(key, INVALID_URL);
         }
     }
 

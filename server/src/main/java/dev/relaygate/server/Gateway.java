@@ -147,10 +147,6 @@ final class Gateway implements AutoCloseable {
         return phase;
     }
 
-    Map<String, Channel> channels() {
-        return channels;
-    }
-
     Inbox inbox() {
         return inbox;
     }

@@ -87,7 +87,7 @@ interface Inbox extends AutoCloseable {
     List<DeadLetter> deadLetters();
 
     /**
-     * Puts a dead letter back at the end of the backlog, as a first try with its delivery id.
+     * Puts a dead letter back at the end of the backlog, with its delivery id and its attempts counting on.
      *
      * @param id the delivery id
      * @return false when there is no such dead letter or no room in the backlog

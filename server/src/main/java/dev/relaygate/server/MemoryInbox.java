@@ -34,7 +34,7 @@ final class MemoryInbox implements Inbox {
     private final Clock clock;
     // Every entry stored and not yet done or dead, with its arrival: the backlog.
     private final Map<String, Instant> undelivered = new HashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     MemoryInbox(int capacity, Duration dedupWindow, Clock clock) {
         this.capacity = capacity;
@@ -139,7 +139,7 @@ final class MemoryInbox implements Inbox {
                 return false;
             }
             dead.remove(id);
-            add(Entry.first(id, letter.entry().event()));
+            add(letter.entry().next());
             notEmpty.signal();
             return true;
         } finally {

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,10 +16,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,6 +43,7 @@ final class SqliteInbox implements Inbox {
     private static final int SCHEMA_VERSION = 1;
     private static final int MAX_BATCH = 1024;
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+    private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
     private static final String COLUMNS = "id, channel, scope, event_id, type, provider, conversation, thread, sender_id, "
             + "sender_name, text, raw, received_at, approval_request, approval_decision, state, attempt, due_at, error, dead_at";
 
@@ -53,8 +55,8 @@ final class SqliteInbox implements Inbox {
     private final PreparedStatement insert;
     private final PreparedStatement update;
     // Operations for the writer; guarded by itself, so that nothing is queued after STOP.
-    private final BlockingQueue<Op<?>> ops = new LinkedBlockingQueue<>();
-    private final Op<Void> stop = new Op<>(tx -> null);
+    private final BlockingDeque<Op<?>> ops = new LinkedBlockingDeque<>();
+    private final Op<Void> stop = new Op<>(tx -> null, false);
     private final Thread writer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -84,11 +86,12 @@ final class SqliteInbox implements Inbox {
         try {
             connection.setAutoCommit(false);
             return new SqliteInbox(connection, capacity, dedupWindow, clock);
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            // A broken file, or a row this build cannot read.
             try {
                 connection.close();
-            } catch (SQLException ignored) {
-                // the open failure is the news
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
             }
             throw new StartupException("relaygate.data-dir: cannot open inbox.db: " + e.getMessage(), e);
         }
@@ -295,9 +298,10 @@ final class SqliteInbox implements Inbox {
             if (dead.isEmpty() || tx.backlog >= capacity) {
                 return false;
             }
-            set(id, "pending", 1, null, null, null);
+            // The agent has seen it before: the attempts go on counting, so attempt 1 stays never a repeat.
+            Entry entry = new Entry(id, dead.get().event(), dead.get().attempt() + 1, Optional.empty());
+            set(id, "pending", entry.attempt(), null, null, null);
             tx.backlog++;
-            Entry entry = Entry.first(id, dead.get().event());
             tx.afterCommit(() -> makeReady(List.of(entry)));
             return true;
         }).orElse(false);
@@ -372,7 +376,7 @@ final class SqliteInbox implements Inbox {
      * @throws IllegalStateException when the commit failed
      */
     private <T> Optional<T> submit(Work<T> work) {
-        Op<T> op = new Op<>(work);
+        Op<T> op = new Op<>(work, false);
         if (!enqueue(op)) {
             return Optional.empty();
         }
@@ -387,7 +391,7 @@ final class SqliteInbox implements Inbox {
     }
 
     private void post(Work<Void> work) {
-        enqueue(new Op<>(work));
+        enqueue(new Op<>(work, true));
     }
 
     private boolean enqueue(Op<?> op) {
@@ -395,7 +399,7 @@ final class SqliteInbox implements Inbox {
             if (closed) {
                 return false;
             }
-            ops.add(op);
+            ops.addLast(op);
             return true;
         }
     }
@@ -412,36 +416,71 @@ final class SqliteInbox implements Inbox {
             }
             ops.drainTo(batch, MAX_BATCH - 1);
             stopping = batch.remove(stop);
-            commit(batch);
+            try {
+                commit(batch, stopping);
+            } catch (Throwable t) {
+                // Nothing may stop the writer: every caller would wait for it forever.
+                LOGGER.log(Level.ERROR, "Inbox writer failed on " + batch.size() + " operations", t);
+                batch.forEach(op -> op.result.completeExceptionally(t));
+            }
         }
     }
 
-    private void commit(List<Op<?>> batch) {
+    /**
+     * One transaction for the batch; each operation inside a savepoint, so that one that fails fails alone.
+     */
+    private void commit(List<Op<?>> batch, boolean stopping) throws SQLException {
         Tx tx = new Tx(backlog);
+        List<Op<?>> applied = new ArrayList<>(batch.size());
         List<Object> results = new ArrayList<>(batch.size());
-        try {
-            for (Op<?> op : batch) {
+        for (Op<?> op : batch) {
+            Savepoint savepoint = connection.setSavepoint();
+            try {
                 results.add(op.work.apply(tx));
+                applied.add(op);
+                connection.releaseSavepoint(savepoint);
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback(savepoint);
+                LOGGER.log(Level.ERROR, "Inbox operation failed", e);
+                op.result.completeExceptionally(e);
             }
+        }
+        try {
             Instant now = clock.instant();
             if (!now.isBefore(nextPrune)) {
                 prune(now);
             }
             connection.commit();
-        } catch (SQLException | RuntimeException e) {
-            LOGGER.log(Level.ERROR, "Inbox commit of " + batch.size() + " operations failed", e);
-            try {
-                connection.rollback();
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback);
-            }
-            batch.forEach(op -> op.result.completeExceptionally(e));
+        } catch (SQLException e) {
+            LOGGER.log(Level.ERROR, "Inbox commit of " + applied.size() + " operations failed", e);
+            connection.rollback();
+            failed(applied, e, stopping);
             return;
         }
         backlog = tx.backlog;
         tx.afterCommit.forEach(Runnable::run);
-        for (int i = 0; i < batch.size(); i++) {
-            complete(batch.get(i), results.get(i));
+        for (int i = 0; i < applied.size(); i++) {
+            complete(applied.get(i), results.get(i));
+        }
+    }
+
+    /**
+     * A commit failed (disk full, I/O error): callers that wait are told; the marks nobody waits for (done, retry,
+     * dead) are tried again with the next batch, after a pause, unless the inbox is closing.
+     */
+    private void failed(List<Op<?>> applied, SQLException e, boolean stopping) {
+        List<Op<?>> posted = applied.stream().filter(op -> op.posted).toList();
+        applied.stream().filter(op -> !op.posted).forEach(op -> op.result.completeExceptionally(e));
+        if (stopping) {
+            return; // their entries are delivered again after the next start
+        }
+        synchronized (ops) {
+            posted.reversed().forEach(ops::addFirst);
+        }
+        try {
+            Thread.sleep(FAILED_COMMIT_PAUSE);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -517,10 +556,12 @@ final class SqliteInbox implements Inbox {
 
     private static final class Op<T> {
         private final Work<T> work;
+        private final boolean posted;
         private final CompletableFuture<T> result = new CompletableFuture<>();
 
-        Op(Work<T> work) {
+        Op(Work<T> work, boolean posted) {
             this.work = work;
+            this.posted = posted;
         }
     }
 

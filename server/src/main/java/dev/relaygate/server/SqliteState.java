@@ -28,6 +28,11 @@ final class SqliteState implements AutoCloseable {
                                       + "value TEXT NOT NULL, PRIMARY KEY (owner, key))");
             return new SqliteState(connection);
         } catch (SQLException e) {
+            try {
+                connection.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
             throw new StartupException("relaygate.data-dir: cannot open state.db: " + e.getMessage(), e);
         }
     }

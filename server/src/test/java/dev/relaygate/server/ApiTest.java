@@ -175,12 +175,16 @@ class ApiTest {
     @Test
     void channelRefusalsAreReportedWithTheChannelsText() {
         Answer answer = api("POST", "/api/v1/channels/slack/approvals", "{\"conversation\":\"C1\",\"tool\":\"deploy\"}");
-        assertThat(answer, is(new Answer(502, "{\"ok\":false,\"error\":\"Tool 'deploy' requires approval and cannot run in "
+        assertThat(answer, is(new Answer(422, "{\"ok\":false,\"error\":\"Tool 'deploy' requires approval and cannot run in "
                 + "shared channels. Ask the user to message me directly (DM) to use this tool.\",\"retryable\":false}")));
 
         relay.script("POST " + PROXY, DevRelay.Scripted.answer(200, "{\"ok\":false,\"error\":\"channel_not_found\"}"));
         assertThat(api("POST", "/api/v1/channels/slack/messages", "{\"conversation\":\"C404\",\"text\":\"x\"}"),
-                   is(new Answer(502, "{\"ok\":false,\"error\":\"Slack API error: channel_not_found\",\"retryable\":false}")));
+                   is(new Answer(422, "{\"ok\":false,\"error\":\"Slack API error: channel_not_found\",\"retryable\":false}")));
+
+        relay.script("POST " + PROXY, DevRelay.Scripted.answer(500, "relay broke"));
+        assertThat("the relay failed: a retry may help", api("POST", "/api/v1/channels/slack/messages",
+                                                              "{\"conversation\":\"C5\",\"text\":\"x\"}").status(), is(502));
     }
 
     @Test

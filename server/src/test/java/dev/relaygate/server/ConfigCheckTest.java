@@ -44,7 +44,7 @@ class ConfigCheckTest {
                 """, ""));
         assertThat(report.problems(), is(List.of(
                 "relaygate.inbox.dedup-window: expected an ISO-8601 duration such as PT30S, got 'soon'",
-                "relaygate.handler.url: expected an http or https URL, got 'ftp://agent.test'",
+                "relaygate.handler.url: expected an http or https URL with a host",
                 "relaygate.channels.gh.type: unknown channel type 'github'; known types: gated, slack-relay",
                 "relaygate.channels.other.relay-url: required when api-key is set",
                 "relaygate.channels.slack.signing-secret: expected 64 hex characters (32 bytes), got 3 characters")));

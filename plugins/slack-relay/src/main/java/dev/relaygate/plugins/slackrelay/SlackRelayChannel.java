@@ -215,13 +215,15 @@ final class SlackRelayChannel implements Channel {
         }
         // Pending before the prompt is visible: a quick click must find it.
         String key = approvalKey(message.conversation(), thread);
+        Optional<String> earlier = context.state().get(key);
         context.state().put(key, request.requestId());
         try {
             JsonValue answer = client.proxy("slack", "chat.postMessage", team,
                                             ApprovalPrompt.message(message.conversation(), thread, request, token));
             return delivered(message.conversation(), thread, answer);
         } catch (RuntimeException e) {
-            context.state().take(key);
+            // No prompt was shown: the request that was pending before stays pending.
+            earlier.ifPresentOrElse(id -> context.state().put(key, id), () -> context.state().take(key));
             throw e;
         }
     }
