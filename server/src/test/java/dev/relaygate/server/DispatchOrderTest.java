@@ -91,6 +91,26 @@ class DispatchOrderTest {
     }
 
     @Test
+    void aHandlersOwnInterruptionIsAFailedTryAndTheConversationGoesOn() throws Exception {
+        try (TestGateway gw = TestGateway.relay(dir, "handler:\n  type: recording\n  id: " + TestGateway.recorderId(dir)
+                                                     + "\n  retry-schedule: [PT0S]")) {
+            String interrupted = EVENT.formatted("C1", 0, "C1", 0).replace("\"content\":\"0\"", "\"content\":\"interrupted\"");
+            try (Http1ClientResponse response = gw.postSigned(interrupted)) {
+                assertThat(response.status().code(), is(200));
+            }
+            assertThat(post(gw, "C1", 1), is(200));
+            assertThat(gw.recorder.next().text(), is("interrupted"));
+            assertThat(gw.recorder.next().text(), is("interrupted"));
+            assertThat(gw.recorder.next().text(), is("1"));
+            for (int i = 0; i < 1000 && gw.gateway.inbox().deadLetters().isEmpty(); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(gw.gateway.inbox().deadLetters().getFirst().error(),
+                       is("java.lang.InterruptedException: the handler's own"));
+        }
+    }
+
+    @Test
     void aThreadIsALaneOfItsOwn() throws Exception {
         try (TestGateway gw = TestGateway.relay(dir, "")) {
             gw.recorder.hold("C9");

@@ -128,6 +128,17 @@ class ForwardHandlerTest {
     }
 
     @Test
+    void aReplyTheChannelRefusesIsTheChannelsErrorNotTheAgents() throws Exception {
+        agent.answer(new FakeAgent.Answer(200, "{\"reply\":{\"text\":\"into the void\"}}"));
+        relay.script("POST " + PROXY, DevRelay.Scripted.answer(200, "{\"ok\":false,\"error\":\"channel_not_found\"}"));
+        relay.message("direct_message", "D1", "hi", Optional.empty());
+        agent.next();
+        JsonObject letter = awaitDeadLetter();
+        assertThat(letter.getString("error"), is("Slack API error: channel_not_found"));
+        assertThat("not retried: the channel said a retry cannot help", letter.getInt("attempts"), is(1));
+    }
+
+    @Test
     void retriesOn500And429HonouringRetryAfterWithTheSameDeliveryId() throws Exception {
         agent.answer(new FakeAgent.Answer(500, "down"), new FakeAgent.Answer(429, "", "Retry-After", "7"));
         relay.message("direct_message", "D1", "again and again", Optional.empty());

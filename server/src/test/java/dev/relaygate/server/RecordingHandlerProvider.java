@@ -55,6 +55,9 @@ public final class RecordingHandlerProvider implements HandlerProvider {
             if (event.text().equals("boom")) {
                 throw new IllegalStateException("boom");
             }
+            if (event.text().equals("interrupted")) {
+                throw new InterruptedException("the handler's own");
+            }
             if (event.text().equals("needs approval")) {
                 replies.send(OutboundMessage.reply(event, "").asking(APPROVAL));
             }

@@ -204,6 +204,14 @@ class RepliesAndApprovalsTest {
         assertThrows(ChannelException.class, () -> channel.send(
                 OutboundMessage.reply(event("direct_message", "D1", Optional.empty()), "").asking(DEPLOY)));
         assertThat("no prompt, nothing pending", decode("D1", Optional.empty(), "yes").type(), is("direct_message"));
+
+        // A failed second prompt leaves the first, which the user can see, pending.
+        channel.send(OutboundMessage.reply(event("direct_message", "D1", Optional.empty()), "").asking(DEPLOY));
+        relay.script("POST " + PROXY, DevRelay.Scripted.answer(500, "down"));
+        ApprovalRequest other = new ApprovalRequest("other-request", "drop", "Drop the table", "{}", false);
+        assertThrows(ChannelException.class, () -> channel.send(
+                OutboundMessage.reply(event("direct_message", "D1", Optional.empty()), "").asking(other)));
+        assertThat(decode("D1", Optional.empty(), "yes").approval().orElseThrow().requestId(), is(DEPLOY.requestId()));
     }
 
     @Test
