@@ -27,8 +27,8 @@ final class MemoryInbox implements Inbox {
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> pending = new ArrayDeque<>();
     private final Map<String, DeadLetter> dead = new LinkedHashMap<>();
-    // Event ids seen inside the dedup window, with their expiry (events without an id are never in it).
-    private final Map<DedupKey, Instant> seen = new HashMap<>();
+    // Event ids seen inside the dedup window, with their expiry, oldest first (events without an id are never in it).
+    private final LinkedHashMap<DedupKey, Instant> seen = new LinkedHashMap<>();
     private final int capacity;
     private final Duration dedupWindow;
     private final Clock clock;
@@ -51,7 +51,10 @@ final class MemoryInbox implements Inbox {
                 return Offer.CLOSED;
             }
             Instant now = clock.instant();
-            seen.values().removeIf(expiry -> expiry.isBefore(now));
+            // Arrival order is expiry order: forget from the oldest end, never scan the rest.
+            while (!seen.isEmpty() && seen.firstEntry().getValue().isBefore(now)) {
+                seen.pollFirstEntry();
+            }
             Set<DedupKey> keys = new HashSet<>();
             List<ChannelEvent> fresh = events.stream()
                     .filter(event -> {

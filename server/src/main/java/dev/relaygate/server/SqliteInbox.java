@@ -427,22 +427,34 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * One transaction for the batch; each operation inside a savepoint, so that one that fails fails alone.
+     * One transaction for the batch. Should an operation fail, the batch runs again with each operation in a
+     * savepoint, so that the one that fails fails alone (savepoints on every batch would cost two statements each).
      */
     private void commit(List<Op<?>> batch, boolean stopping) throws SQLException {
         Tx tx = new Tx(backlog);
         List<Op<?>> applied = new ArrayList<>(batch.size());
         List<Object> results = new ArrayList<>(batch.size());
-        for (Op<?> op : batch) {
-            Savepoint savepoint = connection.setSavepoint();
-            try {
+        try {
+            for (Op<?> op : batch) {
                 results.add(op.work.apply(tx));
                 applied.add(op);
-                connection.releaseSavepoint(savepoint);
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback(savepoint);
-                LOGGER.log(Level.ERROR, "Inbox operation failed", e);
-                op.result.completeExceptionally(e);
+            }
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            tx = new Tx(backlog);
+            applied.clear();
+            results.clear();
+            for (Op<?> op : batch) {
+                Savepoint savepoint = connection.setSavepoint();
+                try {
+                    results.add(op.work.apply(tx));
+                    applied.add(op);
+                    connection.releaseSavepoint(savepoint);
+                } catch (SQLException | RuntimeException failure) {
+                    connection.rollback(savepoint);
+                    LOGGER.log(Level.ERROR, "Inbox operation failed", failure);
+                    op.result.completeExceptionally(failure);
+                }
             }
         }
         try {

@@ -1,0 +1,104 @@
+package dev.relaygate.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * HTTP/1.1 keep-alive load: {@code connections} workers on virtual threads share one client (one connection each).
+ * Closed loop at the maximum rate, or open loop at a fixed rate where latency is measured from each request's
+ * intended start, so a stalled server cannot hide its stalls (no coordinated omission).
+ */
+final class LoadGenerator {
+    private LoadGenerator() {
+    }
+
+    /** What a run measured. */
+    record Result(long requests, Duration elapsed, Map<String, Long> statuses, Histogram latency) {
+        double perSecond() {
+            return requests / (elapsed.toNanos() / 1e9);
+        }
+
+        long errors() {
+            return statuses.entrySet().stream().filter(e -> !e.getKey().equals("200")).mapToLong(Map.Entry::getValue).sum();
+        }
+
+        double millis(double percentile) {
+            return latency.getValueAtPercentile(percentile) / 1e6;
+        }
+    }
+
+    /**
+     * @param rate requests per second, or 0 for as fast as the connections go
+     */
+    static Result run(URI target, SignedRequests requests, int connections, Duration duration, double rate) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        Recorder recorder = new Recorder(3);
+        Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
+        AtomicLong issued = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        long interval = rate > 0 ? (long) (1e9 / rate) : 0;
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?>[] running = new Future<?>[connections];
+            for (int c = 0; c < connections; c++) {
+                running[c] = workers.submit(() -> {
+                    while (true) {
+                        long intended;
+                        if (interval > 0) {
+                            intended = start + issued.getAndIncrement() * interval;
+                            if (intended >= end) {
+                                return null;
+                            }
+                            long wait = intended - System.nanoTime();
+                            if (wait > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                        } else {
+                            intended = System.nanoTime();
+                            if (intended >= end) {
+                                return null;
+                            }
+                        }
+                        SignedRequests.Request request = requests.next();
+                        HttpRequest.Builder http = HttpRequest.newBuilder(target)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
+                        request.headers().forEach(http::header);
+                        String status;
+                        try {
+                            status = Integer.toString(client.send(http.build(), HttpResponse.BodyHandlers.discarding())
+                                                              .statusCode());
+                        } catch (java.io.IOException e) {
+                            status = "io-error";
+                        }
+                        recorder.recordValue(Math.max(1, System.nanoTime() - intended));
+                        statuses.computeIfAbsent(status, k -> new LongAdder()).increment();
+                    }
+                });
+            }
+            for (Future<?> future : running) {
+                future.get();
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        Map<String, Long> counts = new TreeMap<>();
+        statuses.forEach((status, count) -> counts.put(status, count.sum()));
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        return new Result(total, elapsed, counts, recorder.getIntervalHistogram());
+    }
+}
