@@ -76,9 +76,7 @@ class DispatchOrderTest {
                 last.put(event.conversation(), n);
             }
             // "done" is committed right after the handler returns, not before: wait for the last ones.
-            for (int i = 0; i < 1000 && gw.gateway.inbox().backlog() != 21; i++) {
-                Thread.sleep(10);
-            }
+            TestGateway.eventually("backlog 21", () -> gw.gateway.inbox().backlog() == 21);
             assertThat("only the blocked conversation is left", gw.gateway.inbox().backlog(), is(21));
 
             gw.recorder.release("CSLOW");
@@ -102,9 +100,7 @@ class DispatchOrderTest {
             assertThat(gw.recorder.next().text(), is("interrupted"));
             assertThat(gw.recorder.next().text(), is("interrupted"));
             assertThat(gw.recorder.next().text(), is("1"));
-            for (int i = 0; i < 1000 && gw.gateway.inbox().deadLetters().isEmpty(); i++) {
-                Thread.sleep(10);
-            }
+            TestGateway.eventually("a dead letter", () -> !gw.gateway.inbox().deadLetters().isEmpty());
             assertThat(gw.gateway.inbox().deadLetters().getFirst().error(),
                        is("java.lang.InterruptedException: the handler's own"));
         }

@@ -18,8 +18,10 @@ class RestartTest {
     @TempDir
     Path dir;
 
-    @Test
-    void anEventInAHandlerWhenStoppedIsDeliveredAgainWithAHigherAttempt() throws InterruptedException {
+    /**
+     * A gateway stops (with no grace) while its handler is inside the call for one event.
+     */
+    private void stopWithAnEventInTheHandler() throws InterruptedException {
         try (TestGateway first = TestGateway.relay(dir, "dispatch:\n  shutdown-grace: PT0S")) {
             first.recorder.hold();
             try (var response = first.postSigned(EVENT)) {
@@ -27,8 +29,13 @@ class RestartTest {
             }
             first.recorder.awaitEntered();
         }
-        // The same recorder: release the gate the interrupted call left closed.
+        // The same recorder serves the next gateway: open the gate the interrupted call left closed.
         TestGateway.recorderOf(dir).release();
+    }
+
+    @Test
+    void anEventInAHandlerWhenStoppedIsDeliveredAgainWithAHigherAttempt() throws InterruptedException {
+        stopWithAnEventInTheHandler();
         try (TestGateway second = TestGateway.relay(dir, "")) {
             assertThat(second.recorder.next().text(), is("left over"));
             assertThat("it may have run: attempt 2", second.recorder.attempts.take().number(), is(2));
@@ -37,18 +44,9 @@ class RestartTest {
 
     @Test
     void anEventWhoseChannelIsGoneBecomesADeadLetter() throws InterruptedException {
-        try (TestGateway first = TestGateway.relay(dir, "dispatch:\n  shutdown-grace: PT0S")) {
-            first.recorder.hold();
-            try (var response = first.postSigned(EVENT)) {
-                assertThat(response.status().code(), is(200));
-            }
-            first.recorder.awaitEntered();
-        }
-        TestGateway.recorderOf(dir).release();
+        stopWithAnEventInTheHandler();
         try (TestGateway second = TestGateway.start(dir, "channels:\n  slack:\n    enabled: false")) {
-            for (int i = 0; i < 1000 && second.gateway.inbox().deadLetters().isEmpty(); i++) {
-                Thread.sleep(10);
-            }
+            TestGateway.eventually("a dead letter", () -> !second.gateway.inbox().deadLetters().isEmpty());
             Inbox.DeadLetter letter = second.gateway.inbox().deadLetters().getFirst();
             assertThat(letter.entry().event().text(), is("left over"));
             assertThat(letter.error(), is("channel slack is not configured"));
