@@ -1,9 +1,6 @@
 package dev.relaygate.bench;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,11 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webclient.http1.Http1ClientResponse;
+
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * HTTP/1.1 keep-alive load: {@code connections} workers on virtual threads share one client (one connection each).
+ * HTTP/1.1 keep-alive load on Helidon's WebClient: {@code connections} workers on virtual threads, each with its own
+ * client and connection.
  * Closed loop at the maximum rate, or open loop at a fixed rate where latency is measured from each request's
  * intended start, so a stalled server cannot hide its stalls (no coordinated omission).
  */
@@ -46,8 +49,6 @@ final class LoadGenerator {
      * @param rate requests per second, or 0 for as fast as the connections go
      */
     static Result run(URI target, SignedRequests requests, int connections, Duration duration, double rate) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
         Recorder recorder = new Recorder(3);
         Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
         AtomicLong issued = new AtomicLong();
@@ -58,6 +59,12 @@ final class LoadGenerator {
             Future<?>[] running = new Future<?>[connections];
             for (int c = 0; c < connections; c++) {
                 running[c] = workers.submit(() -> {
+                    // A client per worker: one keep-alive connection each, nothing shared between them.
+                    Http1Client client = Http1Client.builder()
+                            .baseUri(target)
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .readTimeout(Duration.ofSeconds(30))
+                            .build();
                     while (true) {
                         long intended;
                         if (interval > 0) {
@@ -76,14 +83,13 @@ final class LoadGenerator {
                             }
                         }
                         SignedRequests.Request request = requests.next();
-                        HttpRequest.Builder http = HttpRequest.newBuilder(target)
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
-                        request.headers().forEach(http::header);
+                        Http1ClientRequest http = client.post();
+                        request.headers().forEach((name, value) -> http.header(HeaderNames.create(name), value));
                         String status;
-                        try {
-                            status = Integer.toString(client.send(http.build(), HttpResponse.BodyHandlers.discarding())
-                                                              .statusCode());
-                        } catch (java.io.IOException e) {
+                        try (Http1ClientResponse response = http.submit(request.body())) {
+                            response.entity().consume();
+                            status = Integer.toString(response.status().code());
+                        } catch (RuntimeException e) {
                             status = "io-error";
                         }
                         recorder.recordValue(Math.max(1, System.nanoTime() - intended));
