@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import dev.relaygate.api.spi.Verifier;
 
@@ -47,6 +48,7 @@ public final class SignedRequestVerifier implements Verifier {
     private final HmacSignature signature;
     private final Payload payload;
     private final Supplier<? extends Collection<Secret>> keys;
+    private final Optional<String> listSeparator;
 
     private SignedRequestVerifier(Builder builder) {
         this.signatureHeader = Objects.requireNonNull(builder.signatureHeader, "signatureHeader");
@@ -55,6 +57,7 @@ public final class SignedRequestVerifier implements Verifier {
         this.signature = Objects.requireNonNull(builder.signature, "signature");
         this.payload = Objects.requireNonNull(builder.payload, "payload");
         this.keys = Objects.requireNonNull(builder.keys, "keys");
+        this.listSeparator = Optional.ofNullable(builder.listSeparator);
         if (timestampHeader.isPresent() != window.isPresent()) {
             throw new IllegalArgumentException("a timestamp header needs a window, and a window needs a timestamp header");
         }
@@ -91,9 +94,17 @@ public final class SignedRequestVerifier implements Verifier {
                 return unfresh;
             }
         }
-        return signature.verify(keys.get(), presented.get(), payload.parts(timestamp, request))
-                ? Verdict.ACCEPTED
-                : INVALID_SIGNATURE;
+        byte[][] parts = payload.parts(timestamp, request);
+        Collection<Secret> active = keys.get();
+        if (listSeparator.isEmpty()) {
+            return signature.verify(active, presented.get(), parts) ? Verdict.ACCEPTED : INVALID_SIGNATURE;
+        }
+        // Any entry of the list may carry the signature; entries of other versions or shapes simply do not match.
+        boolean valid = false;
+        for (String entry : presented.get().split(Pattern.quote(listSeparator.get()))) {
+            valid |= !entry.isEmpty() && signature.verify(active, entry, parts);
+        }
+        return valid ? Verdict.ACCEPTED : INVALID_SIGNATURE;
     }
 
     /** Builds the signed message of a request. */
@@ -117,6 +128,7 @@ public final class SignedRequestVerifier implements Verifier {
         private HmacSignature signature;
         private Payload payload;
         private Supplier<? extends Collection<Secret>> keys;
+        private String listSeparator;
 
         private Builder() {
         }
@@ -176,6 +188,18 @@ public final class SignedRequestVerifier implements Verifier {
          */
         public Builder keys(Supplier<? extends Collection<Secret>> keys) {
             this.keys = keys;
+            return this;
+        }
+
+        /**
+         * The signature header holds a list of signatures (Standard Webhooks: {@code v1,<a> v1,<b>}, separated by a
+         * space); the request is accepted if any entry verifies.
+         *
+         * @param separator what separates the entries
+         * @return this builder
+         */
+        public Builder signatureList(String separator) {
+            this.listSeparator = Objects.requireNonNull(separator);
             return this;
         }
 

@@ -18,6 +18,7 @@ import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;

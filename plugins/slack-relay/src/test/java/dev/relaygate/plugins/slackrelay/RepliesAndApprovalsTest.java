@@ -22,6 +22,7 @@ import dev.relaygate.api.Secret;
 import dev.relaygate.devrelay.DevRelay;
 
 import jakarta.json.JsonObject;
+import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;

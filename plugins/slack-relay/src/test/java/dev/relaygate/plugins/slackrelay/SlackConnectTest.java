@@ -16,6 +16,7 @@ import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.devrelay.DevRelay;
+import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;

@@ -1,4 +1,4 @@
-package dev.relaygate.plugins.slackrelay;
+package dev.relaygate.devrelay;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,16 +17,43 @@ import dev.relaygate.api.spi.Settings;
 import dev.relaygate.api.spi.StateStore;
 
 /**
- * A channel context over a plain map of settings, an in-memory state store and a frozen clock, for tests of the
- * plugin on its own (the server's tests cover the real host).
+ * A channel context over a plain map of settings, an in-memory state store and a frozen clock, for tests of a plugin on
+ * its own (the server's tests cover the real host).
+ *
+ * @param name     the channel name
+ * @param settings the settings
+ * @param clock    the clock
+ * @param state    the plugin state
+ * @param logger   the logger
  */
-record TestContext(String name, Settings settings, Clock clock, StateStore state, System.Logger logger)
+public record TestContext(String name, Settings settings, Clock clock, StateStore state, System.Logger logger)
         implements ChannelContext {
-    static final long NOW = 1_773_946_426L;
-    static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
+    /** The frozen now: the relay protocol's worked example. */
+    public static final long NOW = 1_773_946_426L;
+    /** A clock frozen at {@link #NOW}. */
+    public static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC);
 
-    static TestContext of(Map<String, String> settings) {
+    /**
+     * A channel {@code slack} at the frozen clock.
+     *
+     * @param settings the settings
+     * @return the context
+     */
+    public static TestContext of(Map<String, String> settings) {
         return of(settings, CLOCK);
+    }
+
+    /**
+     * A channel of the given name.
+     *
+     * @param name     the channel name
+     * @param settings the settings
+     * @param clock    the clock
+     * @return the context
+     */
+    public static TestContext of(String name, Map<String, String> settings, Clock clock) {
+        return new TestContext(name, new MapSettings("relaygate.channels." + name, settings), clock, new MapState(),
+                               System.getLogger("test"));
     }
 
     @Override
@@ -34,16 +61,27 @@ record TestContext(String name, Settings settings, Clock clock, StateStore state
         return Counters.NONE;
     }
 
-    static TestContext of(Map<String, String> settings, Clock clock) {
-        return new TestContext("slack", new MapSettings("relaygate.channels.slack", settings), clock, new MapState(),
-                               System.getLogger("test"));
+    /**
+     * A channel {@code slack}.
+     *
+     * @param settings the settings
+     * @param clock    the clock
+     * @return the context
+     */
+    public static TestContext of(Map<String, String> settings, Clock clock) {
+        return of("slack", settings, clock);
     }
 
     /** A clock that stands still until a test moves it. */
-    static final class TestClock extends Clock {
+    public static final class TestClock extends Clock {
         private volatile Instant now = Instant.ofEpochSecond(NOW);
 
-        void advance(Duration duration) {
+        /**
+         * Moves the clock.
+         *
+         * @param duration how far
+         */
+        public void advance(Duration duration) {
             now = now.plus(duration);
         }
 
@@ -63,7 +101,13 @@ record TestContext(String name, Settings settings, Clock clock, StateStore state
         }
     }
 
-    record MapSettings(String prefix, Map<String, String> values) implements Settings {
+    /**
+     * Settings over a map; lists are comma-separated.
+     *
+     * @param prefix the full key of the section
+     * @param values the values
+     */
+    public record MapSettings(String prefix, Map<String, String> values) implements Settings {
         @Override
         public Optional<String> text(String key) {
             return Optional.ofNullable(values.get(key)).filter(v -> !v.isEmpty());
@@ -95,7 +139,8 @@ record TestContext(String name, Settings settings, Clock clock, StateStore state
         }
     }
 
-    static final class MapState implements StateStore {
+    /** Plugin state in a map. */
+    public static final class MapState implements StateStore {
         private final Map<String, String> values = new ConcurrentHashMap<>();
 
         @Override

@@ -1,0 +1,70 @@
+package dev.relaygate.plugins.standardwebhooks;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.relaygate.api.HmacSignature;
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.SignedRequestVerifier;
+import dev.relaygate.api.TimestampWindow;
+import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.ChannelProvider;
+import dev.relaygate.api.spi.Settings;
+
+/**
+ * Provides channels of type {@code standard-webhooks} (standardwebhooks.com): {@code webhook-signature} is a
+ * space-separated list of {@code v1,<base64>} over {@code <webhook-id>.<webhook-timestamp>.<body>}, entries of other
+ * versions are skipped, any of the configured {@code whsec_} keys may verify (rotation), and the timestamp must be
+ * within {@code tolerance} (5 minutes) either way.
+ */
+public final class StandardWebhooksProvider implements ChannelProvider {
+    /**
+     * Required by {@link java.util.ServiceLoader}.
+     */
+    public StandardWebhooksProvider() {
+    }
+
+    @Override
+    public String type() {
+        return "standard-webhooks";
+    }
+
+    @Override
+    public Channel create(ChannelContext context) {
+        Settings settings = context.settings();
+        List<Secret> keys = keys(settings);
+        SignedRequestVerifier verifier = SignedRequestVerifier.builder()
+                .signatureHeader("webhook-signature")
+                .signatureList(" ")
+                .timestamp("webhook-timestamp",
+                           TimestampWindow.create(settings.duration("tolerance", Duration.ofMinutes(5)), context.clock()))
+                .signature(HmacSignature.base64("v1,"))
+                .payload((timestamp, request) -> new byte[][] {
+                        (request.visibleHeader("webhook-id").orElse("") + "." + timestamp + ".")
+                                .getBytes(StandardCharsets.UTF_8),
+                        request.body()})
+                .keys(() -> keys)
+                .build();
+        return new StandardWebhooksChannel(context.name(), settings.text("path").orElse("/hooks/events"), verifier);
+    }
+
+    private static List<Secret> keys(Settings settings) {
+        List<String> texts = settings.list("secrets");
+        if (texts.isEmpty()) {
+            throw new SettingsException(settings.prefix() + ".secrets", "required: a list of whsec_ keys");
+        }
+        List<Secret> keys = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                keys.add(Secret.ofStandardWebhooks(texts.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(settings.prefix() + ".secrets." + i, "expected a whsec_ key: " + e.getMessage());
+            }
+        }
+        return List.copyOf(keys);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.relaygate.server;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.helidon.webclient.http1.Http1ClientResponse;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.HmacSignature;
+import dev.relaygate.api.Secret;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * The channel plugins as users install them: their jars in a plugins folder (not on the class path), one channel of
+ * each type in YAML, and one signed event through each to the handler.
+ */
+class ChannelPluginsTest {
+    private static final String GITHUB_SECRET = "It's a Secret to Everybody";
+    private static final String WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static final String TELEGRAM_TOKEN = "tg-secret-token";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyPluginJarTakesOneSignedEvent() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (Stream<Path> jars = Files.list(Path.of(System.getProperty("test.plugin-jars")))) {
+            for (Path jar : jars.toList()) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        try (TestGateway gw = TestGateway.start(dir, """
+                channels:
+                  slack:
+                    enabled: false
+                  gh:
+                    type: github
+                    secret: "%s"
+                  hooks:
+                    type: standard-webhooks
+                    secrets: [%s]
+                  tg:
+                    type: telegram
+                    secret-token: %s
+                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN))) {
+            String github = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/web\",\"owner\":{\"login\":\"acme\"}}}";
+            assertOk(gw.post("/github/events", github, "X-GitHub-Event", "issues", "X-GitHub-Delivery", "d-1",
+                             "X-Hub-Signature-256", HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET),
+                                                                                       github.getBytes(StandardCharsets.UTF_8))));
+            String hook = "{\"type\":\"invoice.paid\"}";
+            String ts = Long.toString(TestGateway.NOW);
+            String signature = HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(WHSEC),
+                                                                ("msg_1." + ts + "." + hook).getBytes(StandardCharsets.UTF_8));
+            assertOk(gw.post("/hooks/events", hook, "webhook-id", "msg_1", "webhook-timestamp", ts,
+                             "webhook-signature", "v2,unknown " + signature));
+            String update = "{\"update_id\":77,\"message\":{\"chat\":{\"id\":5,\"type\":\"private\"},\"from\":{\"id\":5},"
+                    + "\"text\":\"hi\"}}";
+            assertOk(gw.post("/telegram/updates", update, "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_TOKEN));
+            try (Http1ClientResponse forged = gw.post("/telegram/updates", update, "X-Telegram-Bot-Api-Secret-Token", "nope")) {
+                assertThat(forged.status().code(), is(401));
+            }
+
+            Map<String, ChannelEvent> byChannel = new HashMap<>();
+            for (int i = 0; i < 3; i++) {
+                ChannelEvent event = gw.recorder.next();
+                byChannel.put(event.channel(), event);
+            }
+            assertThat(byChannel.get("gh").id(), is("d-1"));
+            assertThat(byChannel.get("gh").type(), is("issues"));
+            assertThat(byChannel.get("hooks").id(), is("msg_1"));
+            assertThat(byChannel.get("hooks").type(), is("invoice.paid"));
+            assertThat(byChannel.get("tg").id(), is("77"));
+            assertThat(byChannel.get("tg").type(), is(ChannelEvent.DIRECT_MESSAGE));
+        }
+    }
+
+    private static void assertOk(Http1ClientResponse response) {
+        try (response) {
+            assertThat(response.as(String.class), is("{\"ok\":true}"));
+        }
+    }
+}
