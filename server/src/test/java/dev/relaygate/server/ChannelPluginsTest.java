@@ -3,7 +3,12 @@ package dev.relaygate.server;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -39,6 +44,9 @@ class ChannelPluginsTest {
                 Files.copy(jar, plugins.resolve(jar.getFileName()));
             }
         }
+        KeyPair discord = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] encoded = discord.getPublic().getEncoded();
+        String publicKey = HexFormat.of().formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
         try (TestGateway gw = TestGateway.start(dir, """
                 channels:
                   slack:
@@ -52,7 +60,10 @@ class ChannelPluginsTest {
                   tg:
                     type: telegram
                     secret-token: %s
-                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN))) {
+                  discord:
+                    type: discord
+                    public-key: %s
+                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN, publicKey))) {
             String github = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/web\",\"owner\":{\"login\":\"acme\"}}}";
             assertOk(gw.post("/github/events", github, "X-GitHub-Event", "issues", "X-GitHub-Delivery", "d-1",
                              "X-Hub-Signature-256", HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET),
@@ -70,8 +81,21 @@ class ChannelPluginsTest {
                 assertThat(forged.status().code(), is(401));
             }
 
+            String interaction = "{\"id\":\"i-9\",\"type\":2,\"channel_id\":\"C1\",\"data\":{\"name\":\"deploy\"}}";
+            Signature signer = Signature.getInstance("Ed25519");
+            signer.initSign(discord.getPrivate());
+            signer.update((ts + interaction).getBytes(StandardCharsets.UTF_8));
+            try (Http1ClientResponse deferred = gw.post("/discord/interactions", interaction, "X-Signature-Timestamp", ts,
+                                                        "X-Signature-Ed25519", HexFormat.of().formatHex(signer.sign()))) {
+                assertThat(deferred.as(String.class), is("{\"type\":5}"));
+            }
+            try (Http1ClientResponse probe = gw.post("/discord/interactions", interaction, "X-Signature-Timestamp", ts,
+                                                     "X-Signature-Ed25519", "00".repeat(64))) {
+                assertThat(probe.status().code(), is(401));
+            }
+
             Map<String, ChannelEvent> byChannel = new HashMap<>();
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 4; i++) {
                 ChannelEvent event = gw.recorder.next();
                 byChannel.put(event.channel(), event);
             }
@@ -81,6 +105,8 @@ class ChannelPluginsTest {
             assertThat(byChannel.get("hooks").type(), is("invoice.paid"));
             assertThat(byChannel.get("tg").id(), is("77"));
             assertThat(byChannel.get("tg").type(), is(ChannelEvent.DIRECT_MESSAGE));
+            assertThat(byChannel.get("discord").id(), is("i-9"));
+            assertThat(byChannel.get("discord").text(), is("deploy"));
         }
     }
 

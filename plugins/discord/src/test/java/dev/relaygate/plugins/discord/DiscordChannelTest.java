@@ -1,0 +1,97 @@
+package dev.relaygate.plugins.discord;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.Inbound;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.Verdict;
+import dev.relaygate.api.WebhookRequest;
+import dev.relaygate.api.spi.Channel;
+import dev.relaygate.devrelay.TestContext;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Discord's contract: 401 for every bad signature, PONG for PING. The RFC 8032 vectors are in the api's Ed25519Test;
+ * here an application key pair signs like Discord does.
+ */
+class DiscordChannelTest {
+    private static KeyPair pair;
+    private static String publicKeyHex;
+
+    @BeforeAll
+    static void keys() throws Exception {
+        pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] encoded = pair.getPublic().getEncoded();
+        publicKeyHex = HexFormat.of().formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
+    }
+
+    private static Channel channel() {
+        return new DiscordProvider().create(TestContext.of("discord", Map.of("public-key", publicKeyHex), TestContext.CLOCK));
+    }
+
+    static String sign(String timestamp, String body) throws Exception {
+        Signature signer = Signature.getInstance("Ed25519");
+        signer.initSign(pair.getPrivate());
+        signer.update((timestamp + body).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(signer.sign());
+    }
+
+    private static WebhookRequest request(String timestamp, String signature, String body) {
+        return WebhookRequest.builder().header("X-Signature-Timestamp", timestamp).header("X-Signature-Ed25519", signature)
+                .body(body.getBytes(StandardCharsets.UTF_8)).receivedAt(TestContext.CLOCK.instant()).build();
+    }
+
+    @Test
+    void everyBadSignatureIs401() throws Exception {
+        String ts = Long.toString(TestContext.NOW);
+        String body = "{\"type\":1}";
+        assertThat(channel().verifier().verify(request(ts, sign(ts, body), body)), is(Verdict.ACCEPTED));
+        assertThat(channel().verifier().verify(request(ts, sign(ts, body), body + " ")), is(DiscordProvider.INVALID));
+        assertThat(channel().verifier().verify(request(ts, "00" + sign(ts, body).substring(2), body)), is(DiscordProvider.INVALID));
+        assertThat(channel().verifier().verify(request(ts, "not hex", body)), is(DiscordProvider.INVALID));
+        String old = Long.toString(TestContext.NOW - 301);
+        assertThat(channel().verifier().verify(request(old, sign(old, body), body)), is(DiscordProvider.INVALID));
+        assertThat(channel().verifier().verify(WebhookRequest.builder().body(body).build()), is(DiscordProvider.INVALID));
+        assertThat(DiscordProvider.INVALID.status(), is(401));
+    }
+
+    @Test
+    void pingIsAnsweredWithPong() {
+        Inbound.Events events = (Inbound.Events) channel().decode(request("1", "x", "{\"type\":1}"));
+        assertThat(events.events().isEmpty(), is(true));
+        assertThat(new String(events.answer().orElseThrow().body(), StandardCharsets.UTF_8), is("{\"type\":1}"));
+    }
+
+    @Test
+    void aCommandIsStoredAndDeferred() {
+        String body = """
+                {"id":"1187","type":2,"guild_id":"G1","channel_id":"C9","member":{"user":{"id":"U7","username":"ann"}},\
+                "data":{"name":"deploy"}}""";
+        Inbound.Events events = (Inbound.Events) channel().decode(request("1", "x", body));
+        ChannelEvent event = events.events().getFirst();
+        assertThat(event.id(), is("1187"));
+        assertThat(event.type(), is("command"));
+        assertThat(event.scope(), is("G1"));
+        assertThat(event.conversation(), is("C9"));
+        assertThat(event.senderName(), is("ann"));
+        assertThat(event.text(), is("deploy"));
+        assertThat(new String(events.answer().orElseThrow().body(), StandardCharsets.UTF_8), is("{\"type\":5}"));
+        assertThat(channel().decode(request("1", "x", "{}")), is(DiscordChannel.INVALID_JSON));
+        assertThat(assertThrows(SettingsException.class, () -> new DiscordProvider().create(
+                TestContext.of("discord", Map.of("public-key", "abcd"), TestContext.CLOCK))).getMessage(),
+                   is("relaygate.channels.discord.public-key: expected 64 hex characters (32 bytes), got 4 characters"));
+    }
+}
