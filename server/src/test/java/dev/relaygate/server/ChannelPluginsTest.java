@@ -32,6 +32,7 @@ class ChannelPluginsTest {
     private static final String GITHUB_SECRET = "It's a Secret to Everybody";
     private static final String WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private static final String TELEGRAM_TOKEN = "tg-secret-token";
+    private static final String SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
     @TempDir
     Path dir;
@@ -63,7 +64,10 @@ class ChannelPluginsTest {
                   discord:
                     type: discord
                     public-key: %s
-                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN, publicKey))) {
+                  slack-direct:
+                    type: slack
+                    signing-secret: %s
+                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN, publicKey, SLACK_SECRET))) {
             String github = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/web\",\"owner\":{\"login\":\"acme\"}}}";
             assertOk(gw.post("/github/events", github, "X-GitHub-Event", "issues", "X-GitHub-Delivery", "d-1",
                              "X-Hub-Signature-256", HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET),
@@ -94,8 +98,14 @@ class ChannelPluginsTest {
                 assertThat(probe.status().code(), is(401));
             }
 
+            String slack = "{\"type\":\"event_callback\",\"team_id\":\"T1\",\"event_id\":\"Ev1\",\"event\":"
+                    + "{\"type\":\"app_mention\",\"channel\":\"C1\",\"user\":\"U1\",\"text\":\"hi\",\"ts\":\"1.2\"}}";
+            assertOk(gw.post("/slack/events", slack, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature",
+                             HmacSignature.hex("v0=").sign(Secret.ofText(SLACK_SECRET),
+                                                           ("v0:" + ts + ":" + slack).getBytes(StandardCharsets.UTF_8))));
+
             Map<String, ChannelEvent> byChannel = new HashMap<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 5; i++) {
                 ChannelEvent event = gw.recorder.next();
                 byChannel.put(event.channel(), event);
             }
@@ -107,6 +117,8 @@ class ChannelPluginsTest {
             assertThat(byChannel.get("tg").type(), is(ChannelEvent.DIRECT_MESSAGE));
             assertThat(byChannel.get("discord").id(), is("i-9"));
             assertThat(byChannel.get("discord").text(), is("deploy"));
+            assertThat(byChannel.get("slack-direct").id(), is("Ev1"));
+            assertThat(byChannel.get("slack-direct").type(), is(ChannelEvent.MENTION));
         }
     }
 

@@ -1,0 +1,68 @@
+package dev.relaygate.plugins.slack;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import dev.relaygate.api.HmacSignature;
+import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
+import dev.relaygate.api.SignedRequestVerifier;
+import dev.relaygate.api.TimestampWindow;
+import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.ChannelContext;
+import dev.relaygate.api.spi.ChannelProvider;
+import dev.relaygate.api.spi.Settings;
+
+/**
+ * Provides channels of type {@code slack}: Slack's Events API, interactivity and slash commands without a relay.
+ * {@code X-Slack-Signature: v0=<hex>} is HMAC-SHA256 over {@code v0:<X-Slack-Request-Timestamp>:<raw body>}, checked
+ * over the bytes received before anything is decoded (form bodies included), with a two-sided window: Slack's rule is
+ * five minutes either way, and unlike Bolt for Java a timestamp from the future is refused too.
+ */
+public final class SlackProvider implements ChannelProvider {
+    /**
+     * Required by {@link java.util.ServiceLoader}.
+     */
+    public SlackProvider() {
+    }
+
+    @Override
+    public String type() {
+        return "slack";
+    }
+
+    @Override
+    public Channel create(ChannelContext context) {
+        Settings settings = context.settings();
+        Secret secret = settings.secret("signing-secret")
+                .orElseThrow(() -> new SettingsException(settings.prefix() + ".signing-secret", "required"));
+        SignedRequestVerifier verifier = SignedRequestVerifier.builder()
+                .signatureHeader("X-Slack-Signature")
+                .timestamp("X-Slack-Request-Timestamp",
+                           TimestampWindow.create(settings.duration("tolerance", Duration.ofMinutes(5)), context.clock()))
+                .signature(HmacSignature.hex("v0="))
+                .payload((timestamp, request) -> new byte[][] {("v0:" + timestamp + ":").getBytes(StandardCharsets.UTF_8),
+                        request.body()})
+                .keys(() -> List.of(secret))
+                .build();
+        URI api = apiUrl(settings);
+        SlackApi client = new SlackApi(api, settings.secret("bot-token"), context.clock());
+        return new SlackChannel(context.name(), settings.text("path").orElse("/slack/events"), verifier, client,
+                                context.logger());
+    }
+
+    private static URI apiUrl(Settings settings) {
+        String text = settings.text("api-url").orElse("https://slack.com/api");
+        try {
+            URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(settings.prefix() + ".api-url", "expected an http or https URL, got '" + text + "'");
+        }
+    }
+}
