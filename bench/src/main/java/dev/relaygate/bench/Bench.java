@@ -46,20 +46,25 @@ public final class Bench {
         List<Row> rows = new ArrayList<>();
         double rate = 0;
         Map<String, TargetSpec> targets = new LinkedHashMap<>();
-        targets.put("(a) Relaygate, durable inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "durable"));
-        targets.put("(b) Relaygate, in-memory inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "memory"));
+        targets.put("(a) Relaygate, durable inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "durable", null));
+        targets.put("(b) Relaygate, in-memory inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "memory",
+                                                                        null));
         targets.put("(c) bare Helidon endpoint", port -> command(java, javaOptions, "-cp", self, BareHelidon.class.getName(),
                                                                Integer.toString(port)));
+        Path slackPlugin = Path.of(options.getOrDefault("slack-plugin-dir", "plugins/slack/target"));
+        targets.put("(e) Relaygate `slack` channel, durable inbox", port -> relaygate(java, javaOptions, serverJar, work,
+                                                                                    port, "durable", slackPlugin));
         targets.put("(d) Slack Bolt for Java (Jetty)", port -> command(java, javaOptions, "-cp", self,
                                                                      BoltTarget.class.getName(), Integer.toString(port)));
-        String only = options.getOrDefault("only", "abcd");
+        String only = options.getOrDefault("only", "abcde");
         targets.keySet().removeIf(name -> only.indexOf(name.charAt(1)) < 0);
         for (Map.Entry<String, TargetSpec> spec : targets.entrySet()) {
-            boolean bolt = spec.getKey().startsWith("(d)");
-            Supplier<SignedRequests> requests = bolt ? SignedRequests::slack : SignedRequests::relay;
+            boolean slack = spec.getKey().startsWith("(d)") || spec.getKey().startsWith("(e)");
+            Supplier<SignedRequests> requests = slack ? SignedRequests::slack : SignedRequests::relay;
             int port = Target.freePort();
             progress("starting " + spec.getKey());
-            try (Target target = Target.start(spec.getKey(), spec.getValue().command(port), port, "/relay/events",
+            String path = spec.getKey().startsWith("(e)") ? "/slack/events" : "/relay/events";
+            try (Target target = Target.start(spec.getKey(), spec.getValue().command(port), port, path,
                                               work.resolve("target-" + rows.size() + ".log"))) {
                 progress("  warm-up " + warmup.toSeconds() + " s");
                 LoadGenerator.run(target.url(), requests.get(), connections, warmup, 0);
@@ -93,9 +98,16 @@ public final class Bench {
     private record Row(String target, LoadGenerator.Result max, LoadGenerator.Result fixed, long peakRssMib) {
     }
 
+    /**
+     * A Relaygate target: the relay channel, or with {@code slackPlugin} the {@code slack} channel from that folder.
+     */
     private static List<String> relaygate(String java, List<String> javaOptions, Path serverJar, Path work, int port,
-                                          String inbox) throws Exception {
-        Path dir = Files.createDirectories(work.resolve(inbox));
+                                          String inbox, Path slackPlugin) throws Exception {
+        Path dir = Files.createDirectories(work.resolve(inbox + (slackPlugin == null ? "" : "-slack")));
+        String channels = slackPlugin == null
+                ? "    slack:\n      signing-secret: " + SignedRequests.RELAY_SECRET_HEX
+                : "    slack:\n      enabled: false\n    direct:\n      type: slack\n      signing-secret: "
+                  + SignedRequests.SLACK_SECRET;
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
                 server:
@@ -107,11 +119,11 @@ public final class Bench {
                   inbox:
                     type: %s
                   channels:
-                    slack:
-                      signing-secret: %s
+                %s
                   handler:
                     type: log
-                """.formatted(port, dir.resolve("data"), dir.resolve("plugins"), inbox, SignedRequests.RELAY_SECRET_HEX));
+                """.formatted(port, dir.resolve("data"), slackPlugin == null ? dir.resolve("plugins") : slackPlugin.toAbsolutePath(),
+                              inbox, channels));
         // One line per event at INFO would measure the console, not the gateway.
         Path logging = dir.resolve("logging.properties");
         Files.writeString(logging, "handlers=java.util.logging.ConsoleHandler\n.level=WARNING\n");
@@ -180,7 +192,7 @@ public final class Bench {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench [--duration PT20S] [--warmup PT5S] [--connections 32] "
                                                            + "[--server-jar FILE] [--java-opts \"...\"] [--out FILE] "
-                                                           + "[--only abcd]");
+                                                           + "[--only abcde] [--slack-plugin-dir DIR]");
             }
             options.put(args[i].substring(2), args[++i]);
         }
