@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.Ed25519;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.Verdict;
@@ -66,6 +67,22 @@ class DiscordChannelTest {
         assertThat(channel().verifier().verify(request(old, sign(old, body), body)), is(DiscordProvider.INVALID));
         assertThat(channel().verifier().verify(WebhookRequest.builder().body(body).build()), is(DiscordProvider.INVALID));
         assertThat(DiscordProvider.INVALID.status(), is(401));
+    }
+
+    // RFC 8032 section 7.1, TEST 1 and TEST 2, through the key parsing and the check this plugin uses.
+    @Test
+    void rfc8032Vectors() {
+        String key1 = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        String signature1 = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd2"
+                + "5bf5f0595bbe24655141438e7a100b";
+        String key2 = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+        String signature2 = "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c"
+                + "387b2eaeb4302aeeb00d291612bb0c00";
+        assertThat(new DiscordProvider().create(TestContext.of("discord", Map.of("public-key", key2), TestContext.CLOCK))
+                           .path(), is("/discord/interactions"));
+        assertThat(Ed25519.publicKeyHex(key1).verify(signature1), is(true));
+        assertThat(Ed25519.publicKeyHex(key2).verify(signature2, new byte[] {0x72}), is(true));
+        assertThat(Ed25519.publicKeyHex(key2).verify(signature2, new byte[] {0x73}), is(false));
     }
 
     @Test
