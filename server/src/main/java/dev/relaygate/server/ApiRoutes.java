@@ -65,7 +65,7 @@ final class ApiRoutes {
      * Refuses everything else under {@code /api/v1} (register after the channels' own API routes).
      */
     void registerFallback(HttpRouting.Builder routing) {
-        routing.any("/api/v1/*", guarded(req -> new Answer(404, error("no such API route"))));
+        routing.any("/api/v1/*", guarded(req -> new Answer(404, JsonErrors.json("no such API route"))));
     }
 
     /**
@@ -117,13 +117,13 @@ final class ApiRoutes {
         String name = req.path().pathParameters().get("name");
         Channel channel = channels.get(name);
         if (channel == null) {
-            return new Answer(404, error("no channel named '" + name + "'"));
+            return new Answer(404, JsonErrors.json("no channel named '" + name + "'"));
         }
         OutboundMessage message;
         try {
             message = build.apply(body(req));
         } catch (BadRequest e) {
-            return new Answer(400, error(e.getMessage()));
+            return new Answer(400, JsonErrors.json(e.getMessage()));
         }
         try {
             Delivery delivery = channel.send(message);
@@ -135,7 +135,7 @@ final class ApiRoutes {
         } catch (ChannelException e) {
             // Retryable: the provider or relay failed (502). Not: the channel refuses this request as it is (422).
             String error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new Answer(e.retryable() ? 502 : 422, Json.createObjectBuilder().add("ok", false).add("error", error)
+            return new Answer(e.retryable() ? 502 : 422, Json.createObjectBuilder(JsonErrors.json(error))
                     .add("retryable", e.retryable()).build());
         }
     }
@@ -173,10 +173,10 @@ final class ApiRoutes {
     private Answer replay(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
         if (inbox.deadLetters().stream().noneMatch(letter -> letter.entry().id().equals(id))) {
-            return new Answer(404, error("no dead letter '" + id + "'"));
+            return new Answer(404, JsonErrors.json("no dead letter '" + id + "'"));
         }
         return inbox.replay(id) ? ok(Json.createObjectBuilder().add("replayed", 1))
-                : new Answer(503, error("event queue full"));
+                : new Answer(503, JsonErrors.json("event queue full"));
     }
 
     private Answer replayAll(ServerRequest req) {
@@ -192,7 +192,7 @@ final class ApiRoutes {
     private Answer delete(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
         return inbox.delete(id) ? ok(Json.createObjectBuilder().add("deleted", 1))
-                : new Answer(404, error("no dead letter '" + id + "'"));
+                : new Answer(404, JsonErrors.json("no dead letter '" + id + "'"));
     }
 
     private static JsonObject body(ServerRequest req) {
@@ -235,10 +235,6 @@ final class ApiRoutes {
 
     private static Answer ok(JsonObjectBuilder body) {
         return new Answer(200, Json.createObjectBuilder().add("ok", true).addAll(body).build());
-    }
-
-    private static JsonObject error(String reason) {
-        return Json.createObjectBuilder().add("ok", false).add("error", reason).build();
     }
 
     private record Answer(int status, JsonObject body) {

@@ -76,11 +76,7 @@ final class ConfigCheck {
         }
         Channel channel = GatewayConfig.create(spec.get(), Clock.systemUTC(), new ScratchState(), Counters.NONE);
         try {
-            String other = paths.putIfAbsent(channel.path(), section.name());
-            if (other != null) {
-                throw new SettingsException(spec.get().settings().fullKey("path"),
-                                            channel.path() + " is already the path of channel " + other);
-            }
+            GatewayConfig.claimPath(paths, spec.get(), channel.path());
             return channel.path();
         } finally {
             close(channel);

@@ -248,11 +248,7 @@ final class Gateway implements AutoCloseable {
             specs.forEach((name, spec) -> {
                 Channel channel = GatewayConfig.create(spec, clock, state.store(name), metrics.counters(name));
                 created.put(name, channel);
-                String other = paths.putIfAbsent(channel.path(), name);
-                if (other != null) {
-                    throw new SettingsException(spec.settings().fullKey("path"),
-                                                channel.path() + " is already the path of channel " + other);
-                }
+                GatewayConfig.claimPath(paths, spec, channel.path());
             });
             return created;
         } catch (RuntimeException e) {

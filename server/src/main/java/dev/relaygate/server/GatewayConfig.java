@@ -3,6 +3,7 @@ package dev.relaygate.server;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -66,6 +67,18 @@ final class GatewayConfig {
         } catch (RuntimeException e) {
             throw new StartupException(spec.settings().prefix() + ": channel type '" + spec.found().provider().type()
                                                + "' from " + spec.found().origin() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Claims a channel's webhook path; a path two channels claim stops the start, naming the second one's key.
+     *
+     * @param paths the paths claimed so far, by channel name
+     */
+    static void claimPath(Map<String, String> paths, ChannelSpec spec, String path) {
+        String other = paths.putIfAbsent(path, spec.name());
+        if (other != null) {
+            throw new SettingsException(spec.settings().fullKey("path"), path + " is already the path of channel " + other);
         }
     }
 

@@ -5,6 +5,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 
 /**
  * The JSON error body every refusal uses: {@code {"ok":false,"error":"<reason>"}}.
@@ -13,8 +14,12 @@ final class JsonErrors {
     private JsonErrors() {
     }
 
+    static JsonObject json(String reason) {
+        return Json.createObjectBuilder().add("ok", false).add("error", reason).build();
+    }
+
     static String body(String reason) {
-        return Json.createObjectBuilder().add("ok", false).add("error", reason).build().toString();
+        return json(reason).toString();
     }
 
     static void send(ServerResponse res, int status, String reason) {
