@@ -3,9 +3,11 @@ package dev.relaygate.api;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 
 import javax.crypto.Mac;
@@ -96,14 +98,43 @@ public final class HmacSignature {
      * @return whether one key verifies
      */
     public boolean verify(Collection<Secret> keys, String presented, byte[]... parts) {
-        // UTF-8 keeps any non-ASCII character distinct: it can never equal an ASCII signature.
-        byte[] presentedBytes = presented.getBytes(StandardCharsets.UTF_8);
+        return verifyAny(keys, List.of(presented), parts);
+    }
+
+    /**
+     * Whether any of the presented values is the signature of the message under any of the keys. Each key's MAC is
+     * computed once, whatever the number of entries, and entries that cannot be a signature of this format (another
+     * prefix or version, a wrong length) cost no MAC at all, so a long list of junk entries is cheap to refuse.
+     *
+     * @param keys      active keys; none means "invalid"
+     * @param presented the entries exactly as received
+     * @param parts     message parts, hashed in order without separators
+     * @return whether one entry verifies under one key
+     */
+    public boolean verifyAny(Collection<Secret> keys, List<String> presented, byte[]... parts) {
+        List<byte[]> candidates = new ArrayList<>(presented.size());
+        for (String entry : presented) {
+            if (entry.length() == encodedLength() && entry.startsWith(prefix)) {
+                // UTF-8 keeps any non-ASCII character distinct: it can never equal an ASCII signature.
+                candidates.add(entry.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (candidates.isEmpty()) {
+            return false;
+        }
         boolean valid = false;
         for (Secret key : keys) {
             byte[] expected = sign(key, parts).getBytes(StandardCharsets.US_ASCII);
-            valid |= MessageDigest.isEqual(expected, presentedBytes);
+            for (byte[] candidate : candidates) {
+                valid |= MessageDigest.isEqual(expected, candidate);
+            }
         }
         return valid;
+    }
+
+    // The length of every header value this format produces: the prefix and the encoded 32-byte MAC.
+    private int encodedLength() {
+        return prefix.length() + (hex ? 64 : 44);
     }
 
     /**

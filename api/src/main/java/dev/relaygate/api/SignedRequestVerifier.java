@@ -1,10 +1,11 @@
 package dev.relaygate.api;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 import dev.relaygate.api.spi.Verifier;
 
@@ -18,8 +19,12 @@ import dev.relaygate.api.spi.Verifier;
  *     <li>timestamp header absent or not visible ASCII: {@code 401 missing timestamp}</li>
  *     <li>timestamp not a signed 64-bit decimal: {@code 400 malformed timestamp}</li>
  *     <li>timestamp outside the window: {@code 401 stale timestamp}</li>
- *     <li>no active key verifies the signature: {@code 401 invalid signature}</li>
+ *     <li>no active key verifies the signature, or a signature list has more than {@value #MAX_SIGNATURES} entries:
+ *     {@code 401 invalid signature}</li>
  * </ol>
+ *
+ * <p>Checks 1 to 4 need no body: they are also the {@link #precheck}, which the host runs before it reads the body.
+ * Each key's MAC is computed once per request, however many entries a signature list has.
  *
  * <pre>{@code
  * Verifier verifier = SignedRequestVerifier.builder()
@@ -41,6 +46,8 @@ public final class SignedRequestVerifier implements Verifier {
     public static final Rejection STALE_TIMESTAMP = Rejection.unauthorized("stale timestamp");
     /** {@code 401 invalid signature}. */
     public static final Rejection INVALID_SIGNATURE = Rejection.unauthorized("invalid signature");
+    /** A signature list with more entries than this is refused as {@code 401 invalid signature}, unread. */
+    public static final int MAX_SIGNATURES = 16;
 
     private final String signatureHeader;
     private final Optional<String> timestampHeader;
@@ -74,37 +81,62 @@ public final class SignedRequestVerifier implements Verifier {
 
     @Override
     public Verdict verify(WebhookRequest request) {
-        Optional<String> presented = request.visibleHeader(signatureHeader);
-        if (presented.isEmpty()) {
-            return MISSING_SIGNATURE;
+        Optional<Rejection> early = precheck(request);
+        if (early.isPresent()) {
+            return early.get();
         }
-        String timestamp = "";
-        if (timestampHeader.isPresent()) {
-            Optional<String> value = request.visibleHeader(timestampHeader.get());
-            if (value.isEmpty()) {
-                return MISSING_TIMESTAMP;
+        String timestamp = timestampHeader.flatMap(request::visibleHeader).orElse("");
+        String presented = request.visibleHeader(signatureHeader).orElseThrow();
+        List<String> entries = listSeparator.isEmpty() ? List.of(presented) : entries(presented, listSeparator.get());
+        if (entries.size() > MAX_SIGNATURES) {
+            return INVALID_SIGNATURE;
+        }
+        // Any entry may carry the signature; entries of other versions or shapes simply do not match, at no MAC cost.
+        return signature.verifyAny(keys.get(), entries, payload.parts(timestamp, request))
+                ? Verdict.ACCEPTED
+                : INVALID_SIGNATURE;
+    }
+
+    /**
+     * Checks 1 to 4 of the class description, which need no body.
+     */
+    @Override
+    public Optional<Rejection> precheck(WebhookRequest request) {
+        if (request.visibleHeader(signatureHeader).isEmpty()) {
+            return Optional.of(MISSING_SIGNATURE);
+        }
+        if (timestampHeader.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> timestamp = request.visibleHeader(timestampHeader.get());
+        if (timestamp.isEmpty()) {
+            return Optional.of(MISSING_TIMESTAMP);
+        }
+        return switch (window.orElseThrow().check(timestamp.get())) {
+            case MALFORMED -> Optional.of(MALFORMED_TIMESTAMP);
+            case STALE -> Optional.of(STALE_TIMESTAMP);
+            case FRESH -> Optional.empty();
+        };
+    }
+
+    /**
+     * The entries of a signature list, at most one more than {@link #MAX_SIGNATURES} (enough to tell "too many").
+     */
+    private static List<String> entries(String value, String separator) {
+        List<String> entries = new ArrayList<>();
+        int from = 0;
+        while (entries.size() <= MAX_SIGNATURES) {
+            int to = value.indexOf(separator, from);
+            String entry = to < 0 ? value.substring(from) : value.substring(from, to);
+            if (!entry.isEmpty()) {
+                entries.add(entry);
             }
-            timestamp = value.get();
-            Rejection unfresh = switch (window.orElseThrow().check(timestamp)) {
-                case MALFORMED -> MALFORMED_TIMESTAMP;
-                case STALE -> STALE_TIMESTAMP;
-                case FRESH -> null;
-            };
-            if (unfresh != null) {
-                return unfresh;
+            if (to < 0) {
+                break;
             }
+            from = to + separator.length();
         }
-        byte[][] parts = payload.parts(timestamp, request);
-        Collection<Secret> active = keys.get();
-        if (listSeparator.isEmpty()) {
-            return signature.verify(active, presented.get(), parts) ? Verdict.ACCEPTED : INVALID_SIGNATURE;
-        }
-        // Any entry of the list may carry the signature; entries of other versions or shapes simply do not match.
-        boolean valid = false;
-        for (String entry : presented.get().split(Pattern.quote(listSeparator.get()))) {
-            valid |= !entry.isEmpty() && signature.verify(active, entry, parts);
-        }
-        return valid ? Verdict.ACCEPTED : INVALID_SIGNATURE;
+        return entries;
     }
 
     /** Builds the signed message of a request. */
@@ -193,7 +225,8 @@ public final class SignedRequestVerifier implements Verifier {
 
         /**
          * The signature header holds a list of signatures (Standard Webhooks: {@code v1,<a> v1,<b>}, separated by a
-         * space); the request is accepted if any entry verifies.
+         * space); the request is accepted if any entry verifies. Empty entries are skipped; more than
+         * {@value #MAX_SIGNATURES} entries are refused.
          *
          * @param separator what separates the entries
          * @return this builder

@@ -1,0 +1,38 @@
+package dev.relaygate.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+class JsonBodiesTest {
+    @Test
+    void readsOneObject() {
+        Optional<JsonObject> object = JsonBodies.object("{\"a\":[1,{\"b\":null}]} \n".getBytes(StandardCharsets.UTF_8));
+        assertThat(object.orElseThrow().getJsonArray("a").size(), is(2));
+        assertThat(JsonBodies.value("[1]").isPresent(), is(true));
+        assertThat(JsonBodies.object("[1]").isPresent(), is(false));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "{", "{\"a\":1}x", "{\"a\":1}{}", "{\"a\":\"\\u12\"}", "{'a':1}", "nul", "{\"a\":1,}"})
+    void anythingButOneJsonValueIsEmpty(String text) {
+        assertThat(JsonBodies.value(text), is(Optional.empty()));
+        assertThat(JsonBodies.value(text.getBytes(StandardCharsets.UTF_8)), is(Optional.empty()));
+    }
+
+    // Parsson refuses nesting beyond 1000 levels with a plain RuntimeException, not a JsonException.
+    @Test
+    void nestingBeyondTheParsersLimitIsEmptyNotAnException() {
+        String deep = "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+        assertThat(JsonBodies.object(deep), is(Optional.empty()));
+        assertThat(JsonBodies.object(deep.getBytes(StandardCharsets.UTF_8)), is(Optional.empty()));
+    }
+}
