@@ -1,9 +1,9 @@
 package dev.relaygate.server;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -20,16 +20,15 @@ import dev.relaygate.api.ApprovalRequest;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Health;
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Secret;
 import dev.relaygate.api.spi.Channel;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
@@ -39,6 +38,11 @@ import jakarta.json.JsonValue;
  * token configured every call is refused. Answers are JSON; errors are {@code {"ok":false,"error":…}}.
  */
 final class ApiRoutes {
+    /** Dead letters per page, by default and at most. */
+    static final int PAGE = 50;
+    static final int MAX_PAGE = 500;
+    private static final String BEARER = "Bearer ";
+
     private final Map<String, Channel> channels;
     private final List<ChannelReadiness> readiness;
     private final Inbox inbox;
@@ -57,6 +61,7 @@ final class ApiRoutes {
                 .post("/api/v1/channels/{name}/approvals", guarded(req -> send(req, this::approval)))
                 .get("/api/v1/dead-letters", guarded(this::listDeadLetters))
                 .post("/api/v1/dead-letters/replay", guarded(this::replayAll))
+                .get("/api/v1/dead-letters/{id}", guarded(this::deadLetter))
                 .post("/api/v1/dead-letters/{id}/replay", guarded(this::replay))
                 .delete("/api/v1/dead-letters/{id}", guarded(this::delete));
     }
@@ -69,15 +74,16 @@ final class ApiRoutes {
     }
 
     /**
-     * Constant-time bearer check; with no token configured every call is refused.
+     * Constant-time bearer check (the scheme name is case-insensitive, RFC 9110 11.1); with no token configured every
+     * call is refused.
      */
     boolean authorized(ServerRequest req) {
         if (token.isEmpty()) {
             return false;
         }
         return req.headers().first(HeaderNames.AUTHORIZATION)
-                .filter(h -> h.startsWith("Bearer "))
-                .map(h -> token.get().matches(h.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8)))
+                .filter(h -> h.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+                .map(h -> token.get().matches(h.substring(BEARER.length()).strip().getBytes(StandardCharsets.UTF_8)))
                 .orElse(false);
     }
 
@@ -103,12 +109,15 @@ final class ApiRoutes {
         JsonArrayBuilder list = Json.createArrayBuilder();
         for (ChannelReadiness channel : readiness) {
             Health health = channel.current();
-            list.add(Json.createObjectBuilder()
-                             .add("name", channel.channelName())
-                             .add("type", channel.channelType())
-                             .add("path", channel.channelPath())
-                             .add("ready", health.ready())
-                             .add("reason", health.reason()));
+            JsonObjectBuilder item = Json.createObjectBuilder()
+                    .add("name", channel.channelName())
+                    .add("type", channel.channelType())
+                    .add("path", channel.channelPath())
+                    .add("ready", health.ready())
+                    .add("reason", health.reason());
+            // The detail (an upstream error) is for operators: here, behind the token, not in public readiness.
+            health.detail().ifPresent(detail -> item.add("detail", detail));
+            list.add(item);
         }
         return ok(Json.createObjectBuilder().add("channels", list));
     }
@@ -156,37 +165,66 @@ final class ApiRoutes {
         return optionalText(body, "thread").map(message::inThread).orElse(message);
     }
 
+    /**
+     * A page of dead letters, oldest first, without their raw bodies and with their texts cut short; {@code next} is
+     * the {@code after} of the next page, present while there may be more.
+     */
     private Answer listDeadLetters(ServerRequest req) {
-        JsonArrayBuilder list = Json.createArrayBuilder();
-        for (Inbox.DeadLetter letter : inbox.deadLetters()) {
-            var event = letter.entry().event();
-            list.add(Json.createObjectBuilder()
-                             .add("id", letter.entry().id())
-                             .add("event", EventJson.of(event, letter.entry().asAttempt()))
-                             .add("attempts", letter.entry().attempt())
-                             .add("error", letter.error())
-                             .add("dead_at", letter.diedAt().toString()));
+        int limit;
+        try {
+            limit = req.query().first("limit").map(Integer::parseInt).orElse(PAGE);
+        } catch (NumberFormatException e) {
+            limit = -1;
         }
-        return ok(Json.createObjectBuilder().add("dead_letters", list));
+        if (limit < 1 || limit > MAX_PAGE) {
+            return new Answer(400, JsonErrors.json("'limit' must be a whole number from 1 to " + MAX_PAGE));
+        }
+        List<Inbox.DeadLetter> letters;
+        try {
+            letters = inbox.deadLetters(limit + 1, req.query().first("after").asOptional());
+        } catch (NoSuchElementException e) {
+            return new Answer(400, JsonErrors.json("'after' is not a delivery id this gateway knows"));
+        }
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        letters.stream().limit(limit).forEach(letter -> list.add(deadLetter(letter, EventJson.summary(letter.event(),
+                                                                                                      letter.entry().asAttempt()))));
+        JsonObjectBuilder answer = Json.createObjectBuilder().add("dead_letters", list);
+        if (letters.size() > limit) {
+            answer.add("next", letters.get(limit - 1).entry().id());
+        }
+        return ok(answer);
+    }
+
+    private Answer deadLetter(ServerRequest req) {
+        String id = req.path().pathParameters().get("id");
+        return inbox.deadLetter(id)
+                .map(letter -> ok(Json.createObjectBuilder()
+                                          .add("dead_letter", deadLetter(letter, EventJson.of(letter.event(),
+                                                                                              letter.entry().asAttempt())))))
+                .orElseGet(() -> new Answer(404, JsonErrors.json("no dead letter '" + id + "'")));
+    }
+
+    private static JsonObjectBuilder deadLetter(Inbox.DeadLetter letter, JsonObject event) {
+        return Json.createObjectBuilder()
+                .add("id", letter.entry().id())
+                .add("event", event)
+                .add("attempts", letter.entry().attempt())
+                .add("error", letter.error())
+                .add("dead_at", letter.diedAt().toString());
     }
 
     private Answer replay(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
-        if (inbox.deadLetters().stream().noneMatch(letter -> letter.entry().id().equals(id))) {
-            return new Answer(404, JsonErrors.json("no dead letter '" + id + "'"));
-        }
-        return inbox.replay(id) ? ok(Json.createObjectBuilder().add("replayed", 1))
-                : new Answer(503, JsonErrors.json("event queue full"));
+        return switch (inbox.replay(id)) {
+            case REPLAYED -> ok(Json.createObjectBuilder().add("replayed", 1));
+            case NOT_FOUND -> new Answer(404, JsonErrors.json("no dead letter '" + id + "'"));
+            case FULL -> new Answer(503, JsonErrors.json("event queue full"));
+        };
     }
 
     private Answer replayAll(ServerRequest req) {
-        int replayed = 0;
-        for (Inbox.DeadLetter letter : inbox.deadLetters()) {
-            if (inbox.replay(letter.entry().id())) {
-                replayed++;
-            }
-        }
-        return ok(Json.createObjectBuilder().add("replayed", replayed).add("remaining", inbox.deadLetters().size()));
+        int replayed = inbox.replayAll();
+        return ok(Json.createObjectBuilder().add("replayed", replayed).add("remaining", inbox.deadLetterCount()));
     }
 
     private Answer delete(ServerRequest req) {
@@ -197,14 +235,7 @@ final class ApiRoutes {
 
     private static JsonObject body(ServerRequest req) {
         byte[] bytes = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-        try (JsonReader reader = Json.createReader(new ByteArrayInputStream(bytes))) {
-            if (reader.readValue() instanceof JsonObject object) {
-                return object;
-            }
-        } catch (JsonException e) {
-            throw new BadRequest("the body must be a JSON object");
-        }
-        throw new BadRequest("the body must be a JSON object");
+        return JsonBodies.object(bytes).orElseThrow(() -> new BadRequest("the body must be a JSON object"));
     }
 
     private static String requiredText(JsonObject body, String key) {

@@ -74,9 +74,11 @@ final class ChannelReadiness implements HealthCheck {
 
     private Health safeHealth() {
         try {
-            return channel.health();
-        } catch (RuntimeException e) {
-            return Health.down("health check failed: " + e.getClass().getSimpleName());
+            Health health = channel.health();
+            return health == null ? Health.down("health check failed") : health;
+        } catch (Throwable t) {
+            Throwables.rethrowIfFatal(t);
+            return Health.down("health check failed", Throwables.describe(t));
         }
     }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +37,7 @@ final class ConfigCheck {
 
     static Report run(Config config) {
         ConfigSettings settings = new ConfigSettings(config.get("relaygate"));
+        long maxPayloadSize = Gateway.maxPayloadSize(config);
         Plugins plugins;
         try {
             plugins = Plugins.load(ConfigCheck.class.getClassLoader(), Path.of(settings.text("plugins-dir").orElse("plugins")));
@@ -47,17 +47,19 @@ final class ConfigCheck {
         List<String> problems = new ArrayList<>();
         try {
             settings.text("data-dir");
-            check(settings, problems, () -> settings.secret("api-token"));
-            check(settings, problems, () -> GatewayConfig.inbox(settings));
+            check(settings, problems, () -> GatewayConfig.apiToken(settings));
+            check(settings, problems, () -> GatewayConfig.inbox(settings, maxPayloadSize));
+            check(settings, problems, () -> GatewayConfig.ingress(settings, maxPayloadSize));
             check(settings, problems, () -> GatewayConfig.maxConcurrency(settings));
+            check(settings, problems, () -> GatewayConfig.dispatchBytes(settings));
             check(settings, problems, () -> GatewayConfig.shutdownGrace(settings));
             check(settings, problems, () -> GatewayConfig.retrySchedule(settings));
             check(settings, problems, () -> GatewayConfig.handler(settings, plugins, Clock.systemUTC()));
-            Map<String, String> paths = new HashMap<>();
+            GatewayConfig.Routes routes = new GatewayConfig.Routes();
             List<Config> sections = new ArrayList<>(check(settings, problems, () -> settings.children("channels")).orElse(List.of()));
             sections.sort(Comparator.comparing(Config::name)); // as the gateway sets them up
             for (Config section : sections) {
-                if (check(settings, problems, () -> channel(settings, section, plugins, paths)).isEmpty()) {
+                if (check(settings, problems, () -> channel(settings, section, plugins, routes)).isEmpty()) {
                     // Its other keys were never read: they are not unknown, the channel is broken.
                     settings.ignore(section);
                 }
@@ -69,14 +71,14 @@ final class ConfigCheck {
         return new Report(problems, warnings);
     }
 
-    private static String channel(ConfigSettings settings, Config section, Plugins plugins, Map<String, String> paths) {
+    private static String channel(ConfigSettings settings, Config section, Plugins plugins, GatewayConfig.Routes routes) {
         Optional<GatewayConfig.ChannelSpec> spec = GatewayConfig.channel(settings, section, plugins);
         if (spec.isEmpty()) {
             return "off";
         }
         Channel channel = GatewayConfig.create(spec.get(), Clock.systemUTC(), new ScratchState(), Counters.NONE);
         try {
-            GatewayConfig.claimPath(paths, spec.get(), channel.path());
+            routes.claim(spec.get(), channel);
             return channel.path();
         } finally {
             close(channel);
@@ -87,8 +89,10 @@ final class ConfigCheck {
         try {
             return Optional.ofNullable(step.get());
         } catch (SettingsException e) {
-            problems.add(e.getMessage());
-            settings.ignoreAround(e.key());
+            for (SettingsException problem : e.problems()) {
+                problems.add(problem.getMessage());
+                settings.ignoreAround(problem.key());
+            }
             return Optional.empty();
         } catch (StartupException e) {
             problems.add(e.getMessage());

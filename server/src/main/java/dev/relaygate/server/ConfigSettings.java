@@ -140,6 +140,25 @@ final class ConfigSettings implements Settings {
     }
 
     /**
+     * A number of bytes (a whole number, at least 1).
+     */
+    long bytes(String key, long defaultValue) {
+        Optional<String> value = text(key);
+        if (value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            long bytes = Long.parseLong(value.get().strip());
+            if (bytes >= 1) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new SettingsException(fullKey(key), "expected a whole number of bytes (at least 1), got '" + value.get() + "'");
+    }
+
+    /**
      * A host-level switch such as {@code relaygate.channels.<name>.enabled}.
      */
     boolean flag(String key, boolean defaultValue) {

@@ -26,16 +26,26 @@ import dev.relaygate.api.spi.Replies;
  * conversation, thread), conversations in parallel on virtual threads, at most {@code max-concurrency} handler calls
  * at once. A failed try is retried on the schedule while the conversation waits (so its order holds); after the last
  * try the entry is dead. Nothing a handler does stops the dispatcher or holds up another conversation.
+ *
+ * <p>An entry's event is read from the inbox just before each try, and at most {@code max-bytes-in-flight} bytes of
+ * events are held for handler calls at once (a larger event runs alone), so a backlog of large events cannot fill the
+ * heap however many conversations run.
  */
 final class Dispatcher {
     private static final System.Logger LOGGER = System.getLogger(Dispatcher.class.getName());
     private static final Duration STORE_PAUSE = Duration.ofSeconds(1);
+    private static final int KIB = 1024;
+    /** Errors kept with an entry are cut to this many characters. */
+    static final int MAX_ERROR = 1000;
 
     private final Inbox inbox;
     private final EventHandler handler;
     private final Map<String, Channel> channels;
     private final RetrySchedule schedule;
     private final Semaphore handlerCalls;
+    // Bytes of events held for handler calls, in KiB.
+    private final Semaphore eventBytes;
+    private final int eventKibs;
     private final Clock clock;
     private final Sleeper sleeper;
     private final GatewayMetrics metrics;
@@ -49,12 +59,15 @@ final class Dispatcher {
     private Thread loop;
 
     Dispatcher(Inbox inbox, EventHandler handler, Map<String, Channel> channels, RetrySchedule schedule,
-               int maxConcurrency, Clock clock, Sleeper sleeper, GatewayMetrics metrics) {
+               int maxConcurrency, long maxBytesInFlight, Clock clock, Sleeper sleeper, GatewayMetrics metrics) {
         this.inbox = inbox;
         this.handler = handler;
         this.channels = channels;
         this.schedule = schedule;
         this.handlerCalls = new Semaphore(maxConcurrency);
+        this.eventKibs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxBytesInFlight / KIB));
+        // Fair: a large event waits its turn instead of being overtaken by small ones for ever.
+        this.eventBytes = new Semaphore(eventKibs, true);
         this.clock = clock;
         this.sleeper = sleeper;
         this.metrics = metrics;
@@ -65,31 +78,42 @@ final class Dispatcher {
     }
 
     private void run() {
+        Inbox.Entry entry = null;
         while (true) {
-            Inbox.Entry entry;
             try {
-                entry = inbox.take();
+                if (entry == null) {
+                    entry = inbox.take();
+                }
+                toLane(entry);
+                entry = null;
             } catch (InterruptedException e) {
                 return;
-            }
-            String key = laneKey(entry.event());
-            synchronized (lanes) {
-                ArrayDeque<Inbox.Entry> lane = lanes.get(key);
-                if (lane != null) {
-                    lane.add(entry);
-                } else {
-                    ArrayDeque<Inbox.Entry> fresh = new ArrayDeque<>();
-                    fresh.add(entry);
-                    lanes.put(key, fresh);
-                    start("relaygate-lane", () -> drain(key, fresh));
+            } catch (Throwable t) {
+                // Nothing may stop this loop, or delivery would stop in silence; the entry is tried again.
+                Throwables.rethrowIfFatal(t);
+                LOGGER.log(Level.ERROR, "The dispatcher failed to start delivery " + (entry == null ? "" : entry.id())
+                        + "; trying again", t);
+                try {
+                    sleeper.sleep(STORE_PAUSE);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }
     }
 
-    private static String laneKey(ChannelEvent event) {
-        // NUL cannot occur in the parts, so distinct tuples never share a key.
-        return event.channel() + '\0' + event.scope() + '\0' + event.conversation() + '\0' + event.thread().orElse("");
+    private void toLane(Inbox.Entry entry) {
+        synchronized (lanes) {
+            ArrayDeque<Inbox.Entry> lane = lanes.get(entry.lane());
+            if (lane != null) {
+                lane.add(entry);
+            } else {
+                ArrayDeque<Inbox.Entry> fresh = new ArrayDeque<>();
+                fresh.add(entry);
+                start("relaygate-lane", () -> drain(entry.lane(), fresh));
+                lanes.put(entry.lane(), fresh);
+            }
+        }
     }
 
     private void drain(String key, ArrayDeque<Inbox.Entry> lane) {
@@ -106,10 +130,11 @@ final class Dispatcher {
                 deliver(entry);
             } catch (InterruptedException e) {
                 return; // only stop() interrupts a lane
-            } catch (RuntimeException e) {
+            } catch (Throwable t) {
                 // A bug, not the handler (whose failures are caught): the entry stays undelivered in the store until
                 // the next start, and the conversation goes on rather than stalling behind it.
-                LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " of " + entry.event() + " broke off", e);
+                Throwables.rethrowIfFatal(t);
+                LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " broke off", t);
             }
         }
     }
@@ -124,44 +149,56 @@ final class Dispatcher {
             }
         }
         while (true) {
-            Optional<Failure> failure = Optional.empty();
-            boolean leased = false;
+            Optional<Try> tried = Optional.empty();
+            int kibs = (int) Math.min(eventKibs, Math.max(1, (entry.size() + KIB - 1) / KIB));
             handlerCalls.acquire();
+            try {
+                eventBytes.acquire(kibs);
+            } catch (InterruptedException e) {
+                handlerCalls.release();
+                throw e;
+            }
             // In the set before looking at the flag: stop() either sees this call running or this call sees the flag.
             inHandler.add(Thread.currentThread());
             try {
-                if (stopping || !inbox.lease(entry)) {
+                if (stopping) {
                     return;
                 }
-                leased = true;
+                ChannelEvent event = inbox.event(entry);
+                if (!inbox.lease(entry)) {
+                    return;
+                }
                 long start = System.nanoTime();
-                failure = attempt(entry);
-                metrics.handled(entry.event().channel(), Duration.ofNanos(System.nanoTime() - start), failure.isPresent());
+                Optional<Failure> failure = attempt(entry, event);
+                metrics.handled(entry.channel(), Duration.ofNanos(System.nanoTime() - start), failure.isPresent());
+                tried = Optional.of(new Try(event.toString(), failure));
             } catch (IllegalStateException e) {
-                // The store could not record the start of the try, so it does not run and does not count.
+                // The store could not give the event or record the start of the try: it does not run, does not count.
                 LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " waits for the store: " + e.getMessage());
             } finally {
                 inHandler.remove(Thread.currentThread());
+                eventBytes.release(kibs);
                 handlerCalls.release();
             }
-            if (!leased) {
+            if (tried.isEmpty()) {
                 sleeper.sleep(STORE_PAUSE);
                 continue;
             }
-            if (failure.isEmpty()) {
+            if (tried.get().failure().isEmpty()) {
                 inbox.done(entry);
                 return;
             }
-            Failure f = failure.get();
+            Failure f = tried.get().failure().get();
+            String what = tried.get().event();
             if (f.giveUp() || schedule.exhausted(entry.attempt())) {
                 LOGGER.log(Level.WARNING, "Dead letter " + entry.id() + " after try " + entry.attempt() + " of "
-                        + entry.event() + ": " + f.logged());
+                        + what + ": " + f.logged());
                 inbox.dead(entry, f.message());
-                metrics.deadLetter(entry.event().channel());
+                metrics.deadLetter(entry.channel());
                 return;
             }
             Duration pause = schedule.pauseAfter(entry.attempt(), f.retryAfter(), ThreadLocalRandom.current());
-            LOGGER.log(Level.WARNING, "Delivery " + entry.id() + " try " + entry.attempt() + " of " + entry.event()
+            LOGGER.log(Level.WARNING, "Delivery " + entry.id() + " try " + entry.attempt() + " of " + what
                     + " failed, next in " + pause + ": " + f.logged());
             inbox.retry(entry, clock.instant().plus(pause), f.message());
             if (stopping) {
@@ -172,13 +209,12 @@ final class Dispatcher {
         }
     }
 
-    private Optional<Failure> attempt(Inbox.Entry entry) throws InterruptedException {
-        ChannelEvent event = entry.event();
+    private Optional<Failure> attempt(Inbox.Entry entry, ChannelEvent event) throws InterruptedException {
         Channel channel = channels.get(event.channel());
         if (channel == null) {
             // Stored before a restart that removed or switched off its channel: nothing could answer it.
             String error = "channel " + event.channel() + " is not configured";
-            return Optional.of(new Failure(error, error, Optional.empty(), true));
+            return Optional.of(Failure.of(error, error, Optional.empty(), true));
         }
         try {
             handler.handle(event, entry.asAttempt(), new ChannelReplies(event, channel));
@@ -188,15 +224,16 @@ final class Dispatcher {
                 throw e;
             }
             // The handler's own interruption, not a stop: a failed try like any other.
-            return Optional.of(new Failure(e.toString(), e.getClass().getName(), Optional.empty(), false));
+            return Optional.of(Failure.of(e.toString(), e.getClass().getName(), Optional.empty(), false));
         } catch (HandlerException e) {
-            return Optional.of(new Failure(e.getMessage(), e.getMessage(), e.retryAfter(), e.gaveUp()));
+            return Optional.of(Failure.of(e.getMessage(), e.getMessage(), e.retryAfter(), e.gaveUp()));
         } catch (ChannelException e) {
-            return Optional.of(new Failure(e.getMessage(), e.getMessage(), Optional.empty(), !e.retryable()));
+            return Optional.of(Failure.of(e.getMessage(), e.getMessage(), Optional.empty(), !e.retryable()));
         } catch (Throwable t) {
+            Throwables.rethrowIfFatal(t);
             // The message of an arbitrary exception may quote user text: logs get the class, the dead letter all.
             LOGGER.log(Level.DEBUG, "Handler failure detail", t);
-            return Optional.of(new Failure(t.toString(), t.getClass().getName(), Optional.empty(), false));
+            return Optional.of(Failure.of(t.toString(), t.getClass().getName(), Optional.empty(), false));
         }
     }
 
@@ -243,10 +280,19 @@ final class Dispatcher {
     }
 
 
+    /** A try that ran: the event as logs may show it, and how it failed, if it did. */
+    private record Try(String event, Optional<Failure> failure) {
+    }
+
     /**
      * A failed try: the message kept with the entry, what may be logged, and what the handler asked for.
      */
     private record Failure(String message, String logged, Optional<Duration> retryAfter, boolean giveUp) {
+        static Failure of(String message, String logged, Optional<Duration> retryAfter, boolean giveUp) {
+            String kept = message == null ? "" : message;
+            return new Failure(kept.length() <= MAX_ERROR ? kept : kept.substring(0, MAX_ERROR) + "...", logged,
+                               retryAfter, giveUp);
+        }
     }
 
     /**

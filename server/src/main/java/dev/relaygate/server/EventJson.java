@@ -1,17 +1,15 @@
 package dev.relaygate.server;
 
-import java.io.StringReader;
 import java.util.Locale;
 
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.JsonBodies;
 
 import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 
 /**
@@ -25,6 +23,17 @@ final class EventJson {
     }
 
     static JsonObject of(ChannelEvent event, Attempt attempt) {
+        return fields(event, attempt).add("raw", raw(event.raw())).build();
+    }
+
+    /**
+     * The event without its raw body, for listings.
+     */
+    static JsonObject summary(ChannelEvent event, Attempt attempt) {
+        return fields(event, attempt).build();
+    }
+
+    private static JsonObjectBuilder fields(ChannelEvent event, Attempt attempt) {
         JsonObjectBuilder json = Json.createObjectBuilder()
                 .add("schema", SCHEMA)
                 .add("id", attempt.deliveryId())
@@ -37,11 +46,10 @@ final class EventJson {
                 .add("thread", event.thread().<JsonValue>map(Json::createValue).orElse(JsonValue.NULL))
                 .add("sender", Json.createObjectBuilder().add("id", event.senderId()).add("name", event.senderName()))
                 .add("text", event.text())
-                .add("raw", raw(event.raw()))
                 .add("received_at", event.receivedAt().toString())
                 .add("attempt", attempt.number());
         event.approval().ifPresent(decision -> json.add("approval", approval(decision)));
-        return json.build();
+        return json;
     }
 
     private static JsonObject approval(ApprovalDecision decision) {
@@ -55,10 +63,6 @@ final class EventJson {
      * The provider's body as JSON when it is JSON, else as a string (form-encoded providers).
      */
     private static JsonValue raw(String raw) {
-        try (JsonReader reader = Json.createReader(new StringReader(raw))) {
-            return reader.readValue();
-        } catch (JsonException e) {
-            return Json.createValue(raw);
-        }
+        return JsonBodies.value(raw).orElseGet(() -> Json.createValue(raw));
     }
 }

@@ -45,6 +45,7 @@ final class Gateway implements AutoCloseable {
     private final SqliteState state;
     private final Map<String, Channel> channels;
     private final Inbox inbox;
+    private final Ingress ingress;
     private final Dispatcher dispatcher;
     private final WebServer server;
     private final String listenAddress;
@@ -58,26 +59,30 @@ final class Gateway implements AutoCloseable {
                                         Path.of(settings.text("plugins-dir").orElse("plugins")));
             opened.addAll(plugins.loaders());
             Map<String, GatewayConfig.ChannelSpec> specs = channelSpecs(settings);
+            GatewayConfig.IngressSettings limits = GatewayConfig.ingress(settings, maxPayloadSize(config));
             EventHandler handler = GatewayConfig.handler(settings, plugins, clock);
             this.dataDir = DataDir.lock(Path.of(settings.text("data-dir").orElse("data")));
             opened.add(dataDir);
             this.state = SqliteState.open(dataDir);
             opened.add(state);
-            this.inbox = inbox(GatewayConfig.inbox(settings), dataDir, clock);
+            this.inbox = inbox(GatewayConfig.inbox(settings, maxPayloadSize(config)), dataDir, clock);
             opened.add(inbox);
             metrics.inbox(inbox, clock);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
             this.shutdownGrace = GatewayConfig.shutdownGrace(settings);
+            this.ingress = new Ingress(limits.maxBytesInFlight(), limits.bodyTimeout());
+            opened.add(ingress);
             this.dispatcher = new Dispatcher(inbox, handler, channels, GatewayConfig.retrySchedule(settings),
-                                             GatewayConfig.maxConcurrency(settings), clock, sleeper, metrics);
+                                             GatewayConfig.maxConcurrency(settings), GatewayConfig.dispatchBytes(settings),
+                                             clock, sleeper, metrics);
             Map<String, Endpoint> endpoints = endpoints(channels);
             List<ChannelReadiness> readiness = new ArrayList<>();
             channels.forEach((name, channel) -> readiness.add(
                     new ChannelReadiness(name, specs.get(name).found().provider().type(), channel, this)));
             HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
             readiness.forEach(health::addCheck);
-            ApiRoutes api = new ApiRoutes(channels, readiness, inbox, settings.secret("api-token"));
+            ApiRoutes api = new ApiRoutes(channels, readiness, inbox, GatewayConfig.apiToken(settings));
             this.listenAddress = config.get("server.host").asString().orElse("0.0.0.0") + ":"
                                  + config.get("server.port").asInt().orElse(8080);
             this.server = WebServer.builder()
@@ -125,9 +130,10 @@ final class Gateway implements AutoCloseable {
         channels.forEach((name, channel) -> {
             try {
                 channel.start();
-            } catch (RuntimeException e) {
+            } catch (Throwable t) {
                 // A channel that cannot start (relay down) reports it in readiness; the others keep working.
-                LOGGER.log(Level.WARNING, "Channel " + name + " did not start: " + e.getMessage());
+                Throwables.rethrowIfFatal(t);
+                LOGGER.log(Level.WARNING, "Channel " + name + " did not start: " + Throwables.describe(t));
             }
         });
         phase = Phase.ACCEPTING;
@@ -163,6 +169,7 @@ final class Gateway implements AutoCloseable {
             server.stop();
         }
         inbox.close();
+        ingress.close();
         List<AutoCloseable> resources = new ArrayList<>(channels.values());
         resources.add(state);
         resources.addAll(plugins.loaders());
@@ -173,7 +180,7 @@ final class Gateway implements AutoCloseable {
 
     private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock, ApiRoutes api) {
         channels.forEach((name, channel) -> {
-            WebhookRoute route = new WebhookRoute(name, channel, inbox, this::accepting, clock, metrics);
+            WebhookRoute route = new WebhookRoute(name, channel, inbox, ingress, this::accepting, clock, metrics);
             routing.post(channel.path(), route::handle);
             routing.any(channel.path(), route::methodNotAllowed);
         });
@@ -185,22 +192,12 @@ final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The channels' extra routes by "METHOD path"; two channels claiming one route stop the start.
+     * The channels' extra routes by "METHOD path" (checked for clashes when the channels were created).
      */
     private static Map<String, Endpoint> endpoints(Map<String, Channel> channels) {
         Map<String, Endpoint> endpoints = new LinkedHashMap<>();
-        Map<String, String> owners = new LinkedHashMap<>();
-        channels.forEach((name, channel) -> {
-            for (Endpoint endpoint : channel.endpoints()) {
-                String route = endpoint.method() + " " + endpoint.path();
-                String other = owners.putIfAbsent(route, name);
-                if (other != null || channels.values().stream().anyMatch(c -> c.path().equals(endpoint.path()))) {
-                    throw new StartupException("route " + route + " of channel " + name + " is already taken"
-                                                       + (other == null ? " by a webhook path" : " by channel " + other));
-                }
-                endpoints.put(route, endpoint);
-            }
-        });
+        channels.values().forEach(channel -> channel.endpoints()
+                .forEach(endpoint -> endpoints.put(endpoint.method() + " " + endpoint.path(), endpoint)));
         return endpoints;
     }
 
@@ -223,10 +220,14 @@ final class Gateway implements AutoCloseable {
         }
     }
 
+    static long maxPayloadSize(Config config) {
+        return config.get("server.max-payload-size").asLong().orElse(-1L);
+    }
+
     private static Inbox inbox(GatewayConfig.InboxSettings settings, DataDir dataDir, Clock clock) {
         return settings.type().equals("memory")
-                ? new MemoryInbox(settings.capacity(), settings.dedupWindow(), clock)
-                : SqliteInbox.open(dataDir, settings.capacity(), settings.dedupWindow(), clock);
+                ? new MemoryInbox(settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock)
+                : SqliteInbox.open(dataDir, settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock);
     }
 
     /**
@@ -243,12 +244,12 @@ final class Gateway implements AutoCloseable {
 
     private Map<String, Channel> channels(Map<String, GatewayConfig.ChannelSpec> specs, Clock clock) {
         Map<String, Channel> created = new LinkedHashMap<>();
-        Map<String, String> paths = new LinkedHashMap<>();
+        GatewayConfig.Routes routes = new GatewayConfig.Routes();
         try {
             specs.forEach((name, spec) -> {
                 Channel channel = GatewayConfig.create(spec, clock, state.store(name), metrics.counters(name));
                 created.put(name, channel);
-                GatewayConfig.claimPath(paths, spec, channel.path());
+                routes.claim(spec, channel);
             });
             return created;
         } catch (RuntimeException e) {
@@ -261,8 +262,9 @@ final class Gateway implements AutoCloseable {
         for (AutoCloseable resource : resources) {
             try {
                 resource.close();
-            } catch (Exception e) {
-                LOGGER.log(Level.WARNING, "Closing " + resource + " failed", e);
+            } catch (Throwable t) {
+                Throwables.rethrowIfFatal(t);
+                LOGGER.log(Level.WARNING, "Closing " + resource + " failed", t);
             }
         }
     }

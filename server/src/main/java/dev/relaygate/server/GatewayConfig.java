@@ -2,6 +2,7 @@ package dev.relaygate.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,6 +10,8 @@ import java.util.TreeSet;
 
 import io.helidon.config.Config;
 
+import dev.relaygate.api.Endpoint;
+import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.ChannelContext;
@@ -25,15 +28,22 @@ import dev.relaygate.api.spi.StateStore;
  * stops at the first problem, {@link ConfigCheck} runs them all and reports every problem.
  */
 final class GatewayConfig {
+    /** The shortest {@code relaygate.api-token} accepted. */
+    static final int MIN_API_TOKEN = 16;
+
     private GatewayConfig() {
     }
 
     /** An enabled channel whose type a plugin provides. */
-    record ChannelSpec(String name, ConfigSettings settings, Plugins.Found<ChannelProvider> found) {
+    record ChannelSpec(String name, String type, ConfigSettings settings, Plugins.Found<ChannelProvider> found) {
     }
 
     /** How to keep the inbox. */
-    record InboxSettings(String type, int capacity, Duration dedupWindow) {
+    record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow) {
+    }
+
+    /** The limits on webhook bodies while they arrive ({@link Ingress}). */
+    record IngressSettings(long maxBytesInFlight, Duration bodyTimeout) {
     }
 
     /**
@@ -51,7 +61,7 @@ final class GatewayConfig {
             throw new SettingsException(channel.fullKey("type"), "unknown channel type '" + type + "'; known types: "
                     + String.join(", ", new TreeSet<>(plugins.channels().keySet())));
         }
-        return Optional.of(new ChannelSpec(section.name(), channel, found));
+        return Optional.of(new ChannelSpec(section.name(), type, channel, found));
     }
 
     /**
@@ -61,24 +71,50 @@ final class GatewayConfig {
         ChannelContext context = new HostChannelContext(spec.name(), spec.settings(), clock, state,
                                                         System.getLogger("dev.relaygate.channel." + spec.name()), counters);
         try {
-            return spec.found().provider().create(context);
+            Channel channel = spec.found().provider().create(context);
+            if (channel == null) {
+                throw new IllegalStateException("create() returned null");
+            }
+            return channel;
         } catch (SettingsException e) {
             throw e;
-        } catch (RuntimeException e) {
-            throw new StartupException(spec.settings().prefix() + ": channel type '" + spec.found().provider().type()
-                                               + "' from " + spec.found().origin() + " failed: " + e.getMessage(), e);
+        } catch (Throwable t) {
+            // A plugin's bug or a class missing from its jar (NoClassDefFoundError): one line naming the jar.
+            Throwables.rethrowIfFatal(t);
+            throw new StartupException(spec.settings().prefix() + ": channel type '" + spec.type() + "' from "
+                                               + spec.found().origin() + " failed: " + Throwables.describe(t), t);
         }
     }
 
     /**
-     * Claims a channel's webhook path; a path two channels claim stops the start, naming the second one's key.
-     *
-     * @param paths the paths claimed so far, by channel name
+     * The routes the channels claim: each webhook path (every method on it) and each extra endpoint (one method on its
+     * path). Two claims on one route stop the start, naming the second channel.
      */
-    static void claimPath(Map<String, String> paths, ChannelSpec spec, String path) {
-        String other = paths.putIfAbsent(path, spec.name());
-        if (other != null) {
-            throw new SettingsException(spec.settings().fullKey("path"), path + " is already the path of channel " + other);
+    static final class Routes {
+        private final Map<String, String> webhooks = new HashMap<>();
+        private final Map<String, String> endpoints = new HashMap<>();
+        private final Map<String, String> endpointPaths = new HashMap<>();
+
+        void claim(ChannelSpec spec, Channel channel) {
+            String path = channel.path();
+            String other = webhooks.containsKey(path) ? webhooks.get(path) : endpointPaths.get(path);
+            if (other != null) {
+                throw new SettingsException(spec.settings().fullKey("path"), path + " is already "
+                        + (webhooks.containsKey(path) ? "the path" : "a route") + " of channel " + other);
+            }
+            for (Endpoint endpoint : channel.endpoints()) {
+                String route = endpoint.method() + " " + endpoint.path();
+                String owner = endpoints.containsKey(route) ? endpoints.get(route) : webhooks.get(endpoint.path());
+                if (owner != null || endpoint.path().equals(path)) {
+                    throw new StartupException(spec.settings().prefix() + ": route " + route + " is already taken by "
+                            + (owner == null ? "its own webhook path" : "channel " + owner));
+                }
+            }
+            webhooks.put(path, spec.name());
+            for (Endpoint endpoint : channel.endpoints()) {
+                endpoints.put(endpoint.method() + " " + endpoint.path(), spec.name());
+                endpointPaths.put(endpoint.path(), spec.name());
+            }
         }
     }
 
@@ -90,19 +126,71 @@ final class GatewayConfig {
             throw new SettingsException(handler.fullKey("type"), "unknown handler type '" + type + "'; known types: "
                     + String.join(", ", new TreeSet<>(plugins.handlers().keySet())));
         }
-        return found.provider().create(new HostHandlerContext(handler, clock,
-                                                              System.getLogger("dev.relaygate.handler." + type)));
+        try {
+            EventHandler created = found.provider().create(new HostHandlerContext(handler, clock,
+                                                                                  System.getLogger("dev.relaygate.handler." + type)));
+            if (created == null) {
+                throw new IllegalStateException("create() returned null");
+            }
+            return created;
+        } catch (SettingsException e) {
+            throw e;
+        } catch (Throwable t) {
+            Throwables.rethrowIfFatal(t);
+            throw new StartupException(handler.prefix() + ": handler type '" + type + "' from " + found.origin()
+                                               + " failed: " + Throwables.describe(t), t);
+        }
     }
 
-    static InboxSettings inbox(ConfigSettings settings) {
+    /**
+     * The inbox; its byte limit must hold an event of the largest body twice (its raw body and its text).
+     */
+    static InboxSettings inbox(ConfigSettings settings, long maxPayloadSize) {
         int capacity = positive(settings, "inbox.capacity", 10_000);
+        long maxBytes = settings.bytes("inbox.max-bytes", 64L << 20);
+        if (maxPayloadSize > 0 && maxBytes < 2 * maxPayloadSize) {
+            throw new SettingsException(settings.fullKey("inbox.max-bytes"), "must be at least twice "
+                    + "server.max-payload-size (" + 2 * maxPayloadSize + "), got " + maxBytes);
+        }
         Duration dedupWindow = settings.duration("inbox.dedup-window", Duration.ofHours(24));
         String type = settings.text("inbox.type").orElse("durable");
         if (!type.equals("durable") && !type.equals("memory")) {
             throw new SettingsException(settings.fullKey("inbox.type"),
                                         "unknown inbox type '" + type + "'; known types: durable, memory");
         }
-        return new InboxSettings(type, capacity, dedupWindow);
+        return new InboxSettings(type, capacity, maxBytes, dedupWindow);
+    }
+
+    /**
+     * The ingress limits; a body of {@code server.max-payload-size} must fit into the half of the budget that large
+     * bodies may use.
+     */
+    static IngressSettings ingress(ConfigSettings settings, long maxPayloadSize) {
+        long maxBytes = settings.bytes("ingress.max-bytes-in-flight", 16L << 20);
+        if (maxPayloadSize > 0 && maxBytes < 2 * maxPayloadSize) {
+            throw new SettingsException(settings.fullKey("ingress.max-bytes-in-flight"), "must be at least twice "
+                    + "server.max-payload-size (" + 2 * maxPayloadSize + "), got " + maxBytes);
+        }
+        Duration bodyTimeout = settings.duration("ingress.body-timeout", Duration.ofSeconds(10));
+        if (bodyTimeout.isZero()) {
+            throw new SettingsException(settings.fullKey("ingress.body-timeout"), "must be more than zero");
+        }
+        return new IngressSettings(maxBytes, bodyTimeout);
+    }
+
+    /**
+     * {@code relaygate.api-token}: long enough that guessing it online is hopeless. Its value is never echoed.
+     */
+    static Optional<Secret> apiToken(ConfigSettings settings) {
+        Optional<Secret> token = settings.secret("api-token");
+        if (token.isPresent()) {
+            String text = token.get().text();
+            if (text.length() < MIN_API_TOKEN || !text.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+                throw new SettingsException(settings.fullKey("api-token"), "must be at least " + MIN_API_TOKEN
+                        + " visible ASCII characters without spaces (for example: openssl rand -hex 24)");
+            }
+        }
+        return token;
     }
 
     static RetrySchedule retrySchedule(ConfigSettings settings) {
@@ -118,6 +206,10 @@ final class GatewayConfig {
 
     static int maxConcurrency(ConfigSettings settings) {
         return positive(settings, "dispatch.max-concurrency", 256);
+    }
+
+    static long dispatchBytes(ConfigSettings settings) {
+        return settings.bytes("dispatch.max-bytes-in-flight", 8L << 20);
     }
 
     static Duration shutdownGrace(ConfigSettings settings) {

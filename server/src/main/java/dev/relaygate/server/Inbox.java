@@ -1,6 +1,10 @@
 package dev.relaygate.server;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,20 +18,39 @@ import dev.relaygate.api.ChannelEvent;
  * {@link #offer} stored its events. An entry is pending until a try starts ({@link #lease}), then ends {@link #done}
  * or {@link #dead}; {@link #retry} records a failed try in between. Dead letters stay until replayed or deleted.
  *
+ * <p>Entries hold what routing needs (ids, conversation, size), never the event itself: its body is read with
+ * {@link #event} when a try is about to start, so the backlog costs the heap a few hundred bytes an event whatever
+ * the bodies weigh. The backlog is bounded twice: {@link #capacity()} events and {@link #maxBytes()} bytes.
+ *
  * <p>The contract is storage-neutral (the default keeps it in SQLite, a shared database could keep it for several
  * gateways): an entry taken by a process belongs to it until it is done, retried or dead, or the process is gone.
  */
 interface Inbox extends AutoCloseable {
+    /** Dead letter listings cut the text to this many characters (and leave the raw body out). */
+    int TEXT_PREVIEW = 256;
+    /** Lane keys longer than this are replaced by their hash, so that a lane costs little memory however long its ids. */
+    int MAX_LANE_KEY = 256;
+
     /** What became of an offer. */
     enum Offer {
         /** Stored: it will be handled. */
         STORED,
         /** Every event was seen inside the dedup window (a sender's retry): nothing stored, nothing to do. */
         DUPLICATE,
-        /** The backlog has no room for all of them: nothing stored. */
+        /** The backlog has no room for all of them (events or bytes): nothing stored. */
         FULL,
         /** The inbox is closed: nothing stored. */
         CLOSED
+    }
+
+    /** What became of a replay. */
+    enum Replay {
+        /** Back in the backlog. */
+        REPLAYED,
+        /** No dead letter with that id. */
+        NOT_FOUND,
+        /** The backlog has no room for it. */
+        FULL
     }
 
     /**
@@ -46,6 +69,15 @@ interface Inbox extends AutoCloseable {
      * @throws InterruptedException when the dispatcher is stopped
      */
     Entry take() throws InterruptedException;
+
+    /**
+     * The event of a taken entry, read from the store.
+     *
+     * @param entry a taken entry
+     * @return its event
+     * @throws IllegalStateException when the store cannot be read now
+     */
+    ChannelEvent event(Entry entry);
 
     /**
      * A try is about to start; returns once that is recorded, so that a crash from now on counts the try as run.
@@ -80,19 +112,45 @@ interface Inbox extends AutoCloseable {
     void dead(Entry entry, String error);
 
     /**
-     * The dead letters, oldest first.
+     * A page of dead letters in arrival order, for listings: each event's raw body is left out ({@code ""}) and its
+     * text cut to {@link #TEXT_PREVIEW} characters.
      *
-     * @return the dead letters
+     * @param limit how many at most
+     * @param after the delivery id of the last letter of the previous page, if any
+     * @return the page
+     * @throws java.util.NoSuchElementException when {@code after} names no event the inbox knows
      */
-    List<DeadLetter> deadLetters();
+    List<DeadLetter> deadLetters(int limit, Optional<String> after);
+
+    /**
+     * One dead letter, whole.
+     *
+     * @param id the delivery id
+     * @return the letter, empty when there is no such dead letter
+     */
+    Optional<DeadLetter> deadLetter(String id);
+
+    /**
+     * How many dead letters there are.
+     *
+     * @return the count
+     */
+    int deadLetterCount();
 
     /**
      * Puts a dead letter back at the end of the backlog, with its delivery id and its attempts counting on.
      *
      * @param id the delivery id
-     * @return false when there is no such dead letter or no room in the backlog
+     * @return the outcome
      */
-    boolean replay(String id);
+    Replay replay(String id);
+
+    /**
+     * Replays dead letters, oldest first, as many as the backlog has room for.
+     *
+     * @return how many were replayed
+     */
+    int replayAll();
 
     /**
      * Deletes a dead letter.
@@ -103,7 +161,7 @@ interface Inbox extends AutoCloseable {
     boolean delete(String id);
 
     /**
-     * When the oldest event not yet done or dead was received.
+     * When the oldest event not yet done or dead was received; from memory, no store read.
      *
      * @return its arrival, empty when the backlog is empty
      */
@@ -117,11 +175,25 @@ interface Inbox extends AutoCloseable {
     int backlog();
 
     /**
-     * The backlog limit.
+     * The stored size of the backlog's events.
+     *
+     * @return bytes
+     */
+    long backlogBytes();
+
+    /**
+     * The backlog limit in events.
      *
      * @return the capacity
      */
     int capacity();
+
+    /**
+     * The backlog limit in bytes.
+     *
+     * @return the limit
+     */
+    long maxBytes();
 
     /**
      * Refuses further offers.
@@ -137,26 +209,72 @@ interface Inbox extends AutoCloseable {
     }
 
     /**
-     * A stored event on its way to the agent.
-     *
-     * @param id      the delivery id, stable across tries and replays
-     * @param event   the event
-     * @param attempt the try this entry is for, counting from 1
-     * @param due     when that try is due, if it must wait (a retry that was pending when the gateway stopped)
+     * What an event weighs in the store: its raw body and text in UTF-8, and its other fields.
      */
-    record Entry(String id, ChannelEvent event, int attempt, Optional<Instant> due) {
+    static long size(ChannelEvent event) {
+        return utf8Length(event.raw()) + utf8Length(event.text()) + utf8Length(event.id()) + utf8Length(event.scope())
+                + utf8Length(event.conversation()) + utf8Length(event.senderId()) + utf8Length(event.senderName())
+                + event.thread().map(Inbox::utf8Length).orElse(0L) + 64;
+    }
+
+    private static long utf8Length(String text) {
+        long length = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                // Two bytes up to U+07FF, three beyond; a surrogate pair is four bytes for its two chars.
+                length += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return length;
+    }
+
+    /**
+     * The conversation an event belongs to (channel, team, conversation, thread): events of one lane are handled one
+     * at a time, in order.
+     */
+    static String lane(String channel, String scope, String conversation, Optional<String> thread) {
+        // NUL cannot occur in the parts, so distinct tuples never share a key.
+        String key = channel + '\0' + scope + '\0' + conversation + '\0' + thread.orElse("");
+        if (key.length() <= MAX_LANE_KEY) {
+            return key;
+        }
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                                                                .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
+    }
+
+    /**
+     * A stored event on its way to the agent: what routing needs, not the event.
+     *
+     * @param id         the delivery id, stable across tries and replays
+     * @param channel    the channel it came through
+     * @param lane       its conversation ({@link #lane})
+     * @param receivedAt when the gateway received it
+     * @param size       its stored size ({@link #size(ChannelEvent)})
+     * @param attempt    the try this entry is for, counting from 1
+     * @param due        when that try is due, if it must wait (a retry that was pending when the gateway stopped)
+     */
+    record Entry(String id, String channel, String lane, Instant receivedAt, long size, int attempt, Optional<Instant> due) {
         public Entry {
             Objects.requireNonNull(id);
-            Objects.requireNonNull(event);
+            Objects.requireNonNull(channel);
+            Objects.requireNonNull(lane);
+            Objects.requireNonNull(receivedAt);
             Objects.requireNonNull(due);
         }
 
         static Entry first(String id, ChannelEvent event) {
-            return new Entry(id, event, 1, Optional.empty());
+            return new Entry(id, event.channel(),
+                             Inbox.lane(event.channel(), event.scope(), event.conversation(), event.thread()),
+                             event.receivedAt(), Inbox.size(event), 1, Optional.empty());
         }
 
         public Entry next() {
-            return new Entry(id, event, attempt + 1, Optional.empty());
+            return new Entry(id, channel, lane, receivedAt, size, attempt + 1, Optional.empty());
         }
 
         public Attempt asAttempt() {
@@ -168,9 +286,10 @@ interface Inbox extends AutoCloseable {
      * An event the agent could not take.
      *
      * @param entry  the entry at its last try
+     * @param event  the event (whole, or cut short in listings)
      * @param error  the last error
      * @param diedAt when it was given up
      */
-    record DeadLetter(Entry entry, String error, Instant diedAt) {
+    record DeadLetter(Entry entry, ChannelEvent event, String error, Instant diedAt) {
     }
 }

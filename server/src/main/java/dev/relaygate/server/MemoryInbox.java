@@ -10,8 +10,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -19,31 +21,33 @@ import dev.relaygate.api.ChannelEvent;
 
 /**
  * A bounded in-memory inbox with the same contract, deduplication included: fast, and lost on a crash, dead letters
- * included. For tests and benchmarks
- * ({@code relaygate.inbox.type: memory}).
+ * included. For tests and benchmarks ({@code relaygate.inbox.type: memory}). Here the events are in the heap, so
+ * {@code inbox.max-bytes} bounds the heap they take.
  */
 final class MemoryInbox implements Inbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> pending = new ArrayDeque<>();
-    private final Map<String, DeadLetter> dead = new LinkedHashMap<>();
+    // The events of the backlog and of the dead letters, by delivery id, with their arrival order.
+    private final Map<String, ChannelEvent> events = new HashMap<>();
+    private final Map<String, Long> arrival = new HashMap<>();
+    private final TreeMap<Long, DeadLetter> dead = new TreeMap<>();
     // Event ids seen inside the dedup window, with their expiry, oldest first (events without an id are never in it).
     private final LinkedHashMap<DedupKey, Instant> seen = new LinkedHashMap<>();
-    private final int capacity;
+    private final Backlog backlog;
     private final Duration dedupWindow;
     private final Clock clock;
-    // Every entry stored and not yet done or dead, with its arrival: the backlog.
-    private final Map<String, Instant> undelivered = new HashMap<>();
+    private long arrivals;
     private volatile boolean closed;
 
-    MemoryInbox(int capacity, Duration dedupWindow, Clock clock) {
-        this.capacity = capacity;
+    MemoryInbox(int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
+        this.backlog = new Backlog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
         this.clock = clock;
     }
 
     @Override
-    public Offer offer(List<ChannelEvent> events) {
+    public Offer offer(List<ChannelEvent> offered) {
         lock.lock();
         try {
             // Under the lock, the checks and the additions are one step: all fresh events or none.
@@ -56,7 +60,7 @@ final class MemoryInbox implements Inbox {
                 seen.pollFirstEntry();
             }
             Set<DedupKey> keys = new HashSet<>();
-            List<ChannelEvent> fresh = events.stream()
+            List<ChannelEvent> fresh = offered.stream()
                     .filter(event -> {
                         DedupKey key = DedupKey.of(event);
                         return !seen.containsKey(key) && keys.add(key);
@@ -65,13 +69,17 @@ final class MemoryInbox implements Inbox {
             if (fresh.isEmpty()) {
                 return Offer.DUPLICATE;
             }
-            if (capacity - undelivered.size() < fresh.size()) {
+            List<Entry> entries = fresh.stream().map(event -> Entry.first(Inbox.newDeliveryId(), event)).toList();
+            if (!backlog.fits(entries.size(), entries.stream().mapToLong(Entry::size).sum())) {
                 return Offer.FULL;
             }
             fresh.stream().filter(event -> !event.id().isEmpty())
                     .forEach(event -> seen.put(DedupKey.of(event), event.receivedAt().plus(dedupWindow)));
-            fresh.forEach(event -> add(Entry.first(Inbox.newDeliveryId(), event)));
-            notEmpty.signal();
+            for (int i = 0; i < entries.size(); i++) {
+                events.put(entries.get(i).id(), fresh.get(i));
+                arrival.put(entries.get(i).id(), arrivals++);
+                enqueue(entries.get(i));
+            }
             return Offer.STORED;
         } finally {
             lock.unlock();
@@ -92,6 +100,20 @@ final class MemoryInbox implements Inbox {
     }
 
     @Override
+    public ChannelEvent event(Entry entry) {
+        lock.lock();
+        try {
+            ChannelEvent event = events.get(entry.id());
+            if (event == null) {
+                throw new IllegalStateException("no event for delivery " + entry.id());
+            }
+            return event;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public boolean lease(Entry entry) {
         // Nothing outlives a crash here: there is nothing to record.
         return !closed;
@@ -101,7 +123,9 @@ final class MemoryInbox implements Inbox {
     public void done(Entry entry) {
         lock.lock();
         try {
-            undelivered.remove(entry.id());
+            events.remove(entry.id());
+            arrival.remove(entry.id());
+            backlog.remove(entry.id());
         } finally {
             lock.unlock();
         }
@@ -116,35 +140,87 @@ final class MemoryInbox implements Inbox {
     public void dead(Entry entry, String error) {
         lock.lock();
         try {
-            dead.put(entry.id(), new DeadLetter(entry, error, clock.instant()));
-            undelivered.remove(entry.id());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public List<DeadLetter> deadLetters() {
-        lock.lock();
-        try {
-            return new ArrayList<>(dead.values());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public boolean replay(String id) {
-        lock.lock();
-        try {
-            DeadLetter letter = dead.get(id);
-            if (letter == null || closed || undelivered.size() == capacity) {
-                return false;
+            ChannelEvent event = events.get(entry.id());
+            if (event != null) {
+                dead.put(arrival.get(entry.id()), new DeadLetter(entry, event, error, clock.instant()));
             }
-            dead.remove(id);
-            add(letter.entry().next());
-            notEmpty.signal();
-            return true;
+            backlog.remove(entry.id());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
+        lock.lock();
+        try {
+            long from = after.map(id -> Optional.ofNullable(arrival.get(id))
+                    .orElseThrow(() -> new NoSuchElementException(id)) + 1).orElse(0L);
+            List<DeadLetter> page = new ArrayList<>();
+            for (DeadLetter letter : dead.tailMap(from).values()) {
+                if (page.size() == limit) {
+                    break;
+                }
+                page.add(new DeadLetter(letter.entry(), preview(letter.event()), letter.error(), letter.diedAt()));
+            }
+            return page;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<DeadLetter> deadLetter(String id) {
+        lock.lock();
+        try {
+            return Optional.ofNullable(arrival.get(id)).map(dead::get);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int deadLetterCount() {
+        lock.lock();
+        try {
+            return dead.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Replay replay(String id) {
+        lock.lock();
+        try {
+            Long at = arrival.get(id);
+            DeadLetter letter = at == null ? null : dead.get(at);
+            if (letter == null) {
+                return Replay.NOT_FOUND;
+            }
+            if (closed || !backlog.fits(1, letter.entry().size())) {
+                return Replay.FULL;
+            }
+            dead.remove(at);
+            enqueue(letter.entry().next());
+            return Replay.REPLAYED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int replayAll() {
+        lock.lock();
+        try {
+            int replayed = 0;
+            for (DeadLetter letter : List.copyOf(dead.values())) {
+                if (replay(letter.entry().id()) != Replay.REPLAYED) {
+                    break;
+                }
+                replayed++;
+            }
+            return replayed;
         } finally {
             lock.unlock();
         }
@@ -154,25 +230,41 @@ final class MemoryInbox implements Inbox {
     public boolean delete(String id) {
         lock.lock();
         try {
-            return dead.remove(id) != null;
+            Long at = arrival.get(id);
+            if (at == null || dead.remove(at) == null) {
+                return false;
+            }
+            arrival.remove(id);
+            events.remove(id);
+            return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public Optional<Instant> oldestUndelivered() {
+        return backlog.oldest();
     }
 
     @Override
     public int backlog() {
-        lock.lock();
-        try {
-            return undelivered.size();
-        } finally {
-            lock.unlock();
-        }
+        return backlog.size();
+    }
+
+    @Override
+    public long backlogBytes() {
+        return backlog.bytes();
     }
 
     @Override
     public int capacity() {
-        return capacity;
+        return backlog.capacity();
+    }
+
+    @Override
+    public long maxBytes() {
+        return backlog.maxBytes();
     }
 
     @Override
@@ -185,20 +277,24 @@ final class MemoryInbox implements Inbox {
         }
     }
 
-    @Override
-    public Optional<Instant> oldestUndelivered() {
-        lock.lock();
-        try {
-            return undelivered.values().stream().min(Instant::compareTo);
-        } finally {
-            lock.unlock();
-        }
+    // Under the lock.
+    private void enqueue(Entry entry) {
+        pending.add(entry);
+        backlog.add(entry);
+        notEmpty.signal();
     }
 
-    // Under the lock.
-    private void add(Entry entry) {
-        pending.add(entry);
-        undelivered.put(entry.id(), entry.event().receivedAt());
+    /**
+     * The event as listings show it: no raw body, the text cut short.
+     */
+    static ChannelEvent preview(ChannelEvent event) {
+        String text = event.text();
+        if (text.codePointCount(0, text.length()) > TEXT_PREVIEW) {
+            text = text.substring(0, text.offsetByCodePoints(0, TEXT_PREVIEW));
+        }
+        return new ChannelEvent(event.id(), event.channel(), event.type(), event.provider(), event.scope(),
+                                event.conversation(), event.thread(), event.senderId(), event.senderName(), text, "",
+                                event.receivedAt(), event.approval());
     }
 
     /**

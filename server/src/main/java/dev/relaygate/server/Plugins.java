@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -83,14 +82,21 @@ final class Plugins {
         try {
             for (T provider : loader) {
                 String name = type.apply(provider);
+                if (name == null || name.isBlank()) {
+                    throw new IllegalStateException(provider.getClass().getName() + ".type() is empty");
+                }
                 Found<T> previous = found.putIfAbsent(name, new Found<>(provider, origin));
                 if (previous != null) {
                     throw new StartupException(kind + " type '" + name + "' is provided twice: by "
                                                        + previous.origin() + " and by " + origin);
                 }
             }
-        } catch (ServiceConfigurationError | LinkageError e) {
-            throw new StartupException("cannot load " + kind + " plugins from " + origin + ": " + e.getMessage(), e);
+        } catch (StartupException e) {
+            throw e;
+        } catch (Throwable t) {
+            // A broken service file, a class missing from the jar, a type() that throws: one line naming the jar.
+            Throwables.rethrowIfFatal(t);
+            throw new StartupException("cannot load " + kind + " plugins from " + origin + ": " + Throwables.describe(t), t);
         }
     }
 

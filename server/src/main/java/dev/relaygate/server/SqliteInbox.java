@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingDeque;
@@ -33,8 +34,10 @@ import dev.relaygate.api.ChannelEvent;
  * it.
  *
  * <p>A row is {@code pending} (stored, no try running), {@code leased} (a try has started), {@code retry} (a try
- * failed; the next is due at {@code due_at}), {@code done} or {@code dead}. The running gateway holds every
- * undelivered row in memory, in {@link #ready} or in a dispatcher lane. Its leases last as long as the process: the
+ * failed; the next is due at {@code due_at}), {@code done} or {@code dead}. The running gateway holds the routing part
+ * of every undelivered row in memory (an {@link Inbox.Entry}, in {@link #ready} or in a dispatcher lane), never its
+ * body: {@link #event} reads that on a second connection when a try is about to start, and so do the dead letter
+ * listings, so neither waits for the writer nor holds bodies in the heap. Leases last as long as the process: the
  * data-dir lock proves that rows an earlier run left behind belong to a process that is gone, so at open they are
  * taken over in arrival order, and a leased one counts its try as run (attempt + 1): attempt 1 is never a repeat.
  */
@@ -46,9 +49,21 @@ final class SqliteInbox implements Inbox {
     private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
     private static final String COLUMNS = "id, channel, scope, event_id, type, provider, conversation, thread, sender_id, "
             + "sender_name, text, raw, received_at, approval_request, approval_decision, state, attempt, due_at, error, dead_at";
+    // A dead letter as listings show it: no raw body, the text cut short (by SQLite, so the rest never leaves the file).
+    private static final String PREVIEW_COLUMNS = COLUMNS.replace(" text, raw,", " substr(text, 1, " + TEXT_PREVIEW
+            + ") AS text, '' AS raw,");
+    // Inbox.size of a row, without reading its body into the heap.
+    private static final String SIZE = "octet_length(raw) + octet_length(text) + octet_length(event_id) "
+            + "+ octet_length(scope) + octet_length(conversation) + octet_length(sender_id) + octet_length(sender_name) "
+            + "+ coalesce(octet_length(thread), 0) + 64";
+    private static final String ENTRY_COLUMNS = "id, channel, scope, conversation, thread, received_at, attempt, due_at, "
+            + "state, " + SIZE + " AS size";
 
     private final Connection connection;
-    private final int capacity;
+    // Reads of bodies and dead letters, beside the writer (WAL lets them see every commit without waiting for it).
+    private final Connection reader;
+    private final ReentrantLock reading = new ReentrantLock();
+    private final Backlog backlog;
     private final Duration dedupWindow;
     private final Clock clock;
     private final PreparedStatement seen;
@@ -61,13 +76,14 @@ final class SqliteInbox implements Inbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-    private volatile int backlog;
     private volatile boolean closed;
     private Instant nextPrune = Instant.MIN;
 
-    private SqliteInbox(Connection connection, int capacity, Duration dedupWindow, Clock clock) throws SQLException {
+    private SqliteInbox(Connection connection, Connection reader, int capacity, long maxBytes, Duration dedupWindow,
+                        Clock clock) throws SQLException {
         this.connection = connection;
-        this.capacity = capacity;
+        this.reader = reader;
+        this.backlog = new Backlog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
         this.clock = clock;
         schema();
@@ -81,17 +97,21 @@ final class SqliteInbox implements Inbox {
         this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
     }
 
-    static SqliteInbox open(DataDir dataDir, int capacity, Duration dedupWindow, Clock clock) {
+    static SqliteInbox open(DataDir dataDir, int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
         Connection connection = dataDir.sqlite("inbox.db");
+        Connection reader = null;
         try {
             connection.setAutoCommit(false);
-            return new SqliteInbox(connection, capacity, dedupWindow, clock);
+            reader = dataDir.sqlite("inbox.db");
+            return new SqliteInbox(connection, reader, capacity, maxBytes, dedupWindow, clock);
         } catch (SQLException | RuntimeException e) {
             // A broken file, or a row this build cannot read.
-            try {
-                connection.close();
-            } catch (SQLException closing) {
-                e.addSuppressed(closing);
+            for (Connection opened : reader == null ? List.of(connection) : List.of(connection, reader)) {
+                try {
+                    opened.close();
+                } catch (SQLException closing) {
+                    e.addSuppressed(closing);
+                }
             }
             throw new StartupException("relaygate.data-dir: cannot open inbox.db: " + e.getMessage(), e);
         }
@@ -147,17 +167,17 @@ final class SqliteInbox implements Inbox {
         }
         int retries = 0;
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM events WHERE state IN ('pending', 'retry') ORDER BY seq");
+                "SELECT " + ENTRY_COLUMNS + " FROM events WHERE state IN ('pending', 'retry') ORDER BY seq");
              ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 Entry entry = entry(rows);
                 retries += entry.due().isPresent() ? 1 : 0;
                 ready.add(entry);
+                backlog.add(entry);
             }
         }
         prune(clock.instant());
         connection.commit();
-        backlog = ready.size();
         if (!ready.isEmpty()) {
             LOGGER.log(Level.INFO, "Inbox: taking over " + ready.size() + " undelivered events from the last run ("
                     + retries + " waiting for a retry)");
@@ -181,18 +201,15 @@ final class SqliteInbox implements Inbox {
         if (fresh.isEmpty()) {
             return Offer.DUPLICATE;
         }
-        if (tx.backlog + fresh.size() > capacity) {
+        List<Entry> stored = fresh.stream().map(event -> Entry.first(Inbox.newDeliveryId(), event)).toList();
+        if (!tx.fits(stored)) {
             return Offer.FULL;
         }
-        List<Entry> stored = new ArrayList<>();
-        for (ChannelEvent event : fresh) {
-            Entry entry = Entry.first(Inbox.newDeliveryId(), event);
-            bind(insert, entry);
+        for (int i = 0; i < stored.size(); i++) {
+            bind(insert, stored.get(i), fresh.get(i));
             insert.executeUpdate();
-            stored.add(entry);
         }
-        tx.backlog += stored.size();
-        tx.afterCommit(() -> makeReady(stored));
+        tx.added(stored);
         return Offer.STORED;
     }
 
@@ -220,6 +237,7 @@ final class SqliteInbox implements Inbox {
     }
 
     private void makeReady(List<Entry> entries) {
+        entries.forEach(backlog::add);
         lock.lock();
         try {
             ready.addAll(entries);
@@ -227,6 +245,19 @@ final class SqliteInbox implements Inbox {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public ChannelEvent event(Entry entry) {
+        return read(select -> {
+            select.setString(1, entry.id());
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new SQLException("no row for delivery " + entry.id());
+                }
+                return event(rows);
+            }
+        }, "SELECT " + COLUMNS + " FROM events WHERE id = ?");
     }
 
     @Override
@@ -244,7 +275,7 @@ final class SqliteInbox implements Inbox {
     public void done(Entry entry) {
         post(tx -> {
             set(entry.id(), "done", entry.attempt(), null, null, null);
-            tx.backlog--;
+            tx.afterCommit(() -> backlog.remove(entry.id()));
             return null;
         });
     }
@@ -261,7 +292,7 @@ final class SqliteInbox implements Inbox {
     public void dead(Entry entry, String error) {
         post(tx -> {
             set(entry.id(), "dead", entry.attempt(), null, error, nanos(clock.instant()));
-            tx.backlog--;
+            tx.afterCommit(() -> backlog.remove(entry.id()));
             return null;
         });
     }
@@ -277,44 +308,92 @@ final class SqliteInbox implements Inbox {
     }
 
     @Override
-    public List<DeadLetter> deadLetters() {
-        return submit(tx -> {
+    public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
+        long from = after.map(id -> read(select -> {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new NoSuchElementException(id);
+                }
+                return rows.getLong(1);
+            }
+        }, "SELECT seq FROM events WHERE id = ?")).orElse(0L);
+        return read(select -> {
+            select.setLong(1, from);
+            select.setInt(2, limit);
             List<DeadLetter> letters = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM events WHERE state = 'dead' ORDER BY seq");
-                 ResultSet rows = select.executeQuery()) {
+            try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    letters.add(new DeadLetter(entry(rows), rows.getString("error"), instant(rows.getLong("dead_at"))));
+                    letters.add(deadLetter(rows));
                 }
             }
             return letters;
-        }).orElse(List.of());
+        }, "SELECT " + PREVIEW_COLUMNS + ", " + SIZE + " AS size FROM events WHERE state = 'dead' AND seq > ? "
+                + "ORDER BY seq LIMIT ?");
     }
 
     @Override
-    public boolean replay(String id) {
-        return submit(tx -> {
-            Optional<Entry> dead = deadEntry(id);
-            if (dead.isEmpty() || tx.backlog >= capacity) {
-                return false;
-            }
-            // The agent has seen it before: the attempts go on counting, so attempt 1 stays never a repeat.
-            Entry entry = new Entry(id, dead.get().event(), dead.get().attempt() + 1, Optional.empty());
-            set(id, "pending", entry.attempt(), null, null, null);
-            tx.backlog++;
-            tx.afterCommit(() -> makeReady(List.of(entry)));
-            return true;
-        }).orElse(false);
-    }
-
-    private Optional<Entry> deadEntry(String id) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT " + COLUMNS + " FROM events WHERE id = ? AND state = 'dead'")) {
+    public Optional<DeadLetter> deadLetter(String id) {
+        return read(select -> {
             select.setString(1, id);
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(entry(rows)) : Optional.empty();
+                return rows.next() ? Optional.of(deadLetter(rows)) : Optional.<DeadLetter>empty();
             }
+        }, "SELECT " + COLUMNS + ", " + SIZE + " AS size FROM events WHERE id = ? AND state = 'dead'");
+    }
+
+    @Override
+    public int deadLetterCount() {
+        return read(select -> {
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.getInt(1);
+            }
+        }, "SELECT count(*) FROM events WHERE state = 'dead'");
+    }
+
+    @Override
+    public Replay replay(String id) {
+        return submit(tx -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + ENTRY_COLUMNS + " FROM events WHERE id = ? AND state = 'dead'")) {
+                select.setString(1, id);
+                try (ResultSet rows = select.executeQuery()) {
+                    if (!rows.next()) {
+                        return Replay.NOT_FOUND;
+                    }
+                    return revive(tx, entry(rows)) ? Replay.REPLAYED : Replay.FULL;
+                }
+            }
+        }).orElse(Replay.FULL);
+    }
+
+    @Override
+    public int replayAll() {
+        return submit(tx -> {
+            int replayed = 0;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + ENTRY_COLUMNS + " FROM events WHERE state = 'dead' ORDER BY seq");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next() && revive(tx, entry(rows))) {
+                    replayed++;
+                }
+            }
+            return replayed;
+        }).orElse(0);
+    }
+
+    /**
+     * A dead entry back to pending, if the backlog has room. The agent has seen it before: the attempts go on
+     * counting, so attempt 1 stays never a repeat.
+     */
+    private boolean revive(Tx tx, Entry dead) throws SQLException {
+        Entry entry = dead.next();
+        if (!tx.fits(List.of(entry))) {
+            return false;
         }
+        set(entry.id(), "pending", entry.attempt(), null, null, null);
+        tx.added(List.of(entry));
+        return true;
     }
 
     @Override
@@ -329,24 +408,27 @@ final class SqliteInbox implements Inbox {
 
     @Override
     public Optional<Instant> oldestUndelivered() {
-        return submit(tx -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT min(received_at) FROM events WHERE state IN ('pending', 'leased', 'retry')");
-                 ResultSet rows = select.executeQuery()) {
-                long oldest = rows.getLong(1);
-                return rows.wasNull() ? Optional.<Instant>empty() : Optional.of(instant(oldest));
-            }
-        }).flatMap(oldest -> oldest);
+        return backlog.oldest();
     }
 
     @Override
     public int backlog() {
-        return backlog;
+        return backlog.size();
+    }
+
+    @Override
+    public long backlogBytes() {
+        return backlog.bytes();
     }
 
     @Override
     public int capacity() {
-        return capacity;
+        return backlog.capacity();
+    }
+
+    @Override
+    public long maxBytes() {
+        return backlog.maxBytes();
     }
 
     @Override
@@ -363,10 +445,30 @@ final class SqliteInbox implements Inbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        reading.lock();
         try {
             connection.close();
+            reader.close();
         } catch (SQLException e) {
             LOGGER.log(Level.WARNING, "Closing inbox.db failed", e);
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    /**
+     * A read on the reader connection, beside the writer.
+     *
+     * @throws IllegalStateException when the read failed
+     */
+    private <T> T read(Query<T> query, String sql) {
+        reading.lock();
+        try (PreparedStatement select = reader.prepareStatement(sql)) {
+            return query.run(select);
+        } catch (SQLException e) {
+            throw new IllegalStateException("inbox read failed: " + e.getMessage(), e);
+        } finally {
+            reading.unlock();
         }
     }
 
@@ -431,7 +533,7 @@ final class SqliteInbox implements Inbox {
      * savepoint, so that the one that fails fails alone (savepoints on every batch would cost two statements each).
      */
     private void commit(List<Op<?>> batch, boolean stopping) throws SQLException {
-        Tx tx = new Tx(backlog);
+        Tx tx = new Tx();
         List<Op<?>> applied = new ArrayList<>(batch.size());
         List<Object> results = new ArrayList<>(batch.size());
         try {
@@ -441,7 +543,7 @@ final class SqliteInbox implements Inbox {
             }
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
-            tx = new Tx(backlog);
+            tx = new Tx();
             applied.clear();
             results.clear();
             for (Op<?> op : batch) {
@@ -469,7 +571,6 @@ final class SqliteInbox implements Inbox {
             failed(applied, e, stopping);
             return;
         }
-        backlog = tx.backlog;
         tx.afterCommit.forEach(Runnable::run);
         for (int i = 0; i < applied.size(); i++) {
             complete(applied.get(i), results.get(i));
@@ -513,8 +614,7 @@ final class SqliteInbox implements Inbox {
         nextPrune = now.plus(PRUNE_EVERY);
     }
 
-    private static void bind(PreparedStatement statement, Entry entry) throws SQLException {
-        ChannelEvent event = entry.event();
+    private static void bind(PreparedStatement statement, Entry entry, ChannelEvent event) throws SQLException {
         statement.setString(1, entry.id());
         statement.setString(2, event.channel());
         statement.setString(3, event.scope());
@@ -537,20 +637,33 @@ final class SqliteInbox implements Inbox {
         statement.setObject(20, null);
     }
 
+    /**
+     * The routing part of a row ({@link #ENTRY_COLUMNS}, or any selection with those columns).
+     */
     private static Entry entry(ResultSet row) throws SQLException {
-        String request = row.getString("approval_request");
-        Optional<ApprovalDecision> approval = request == null ? Optional.empty()
-                : Optional.of(new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
-        ChannelEvent event = new ChannelEvent(row.getString("event_id"), row.getString("channel"), row.getString("type"),
-                                              row.getString("provider"), row.getString("scope"),
-                                              row.getString("conversation"), Optional.ofNullable(row.getString("thread")),
-                                              row.getString("sender_id"), row.getString("sender_name"),
-                                              row.getString("text"), row.getString("raw"),
-                                              instant(row.getLong("received_at")), approval);
+        String channel = row.getString("channel");
+        Optional<String> thread = Optional.ofNullable(row.getString("thread"));
         long dueAt = row.getLong("due_at");
         Optional<Instant> due = row.wasNull() || !"retry".equals(row.getString("state")) ? Optional.empty()
                 : Optional.of(instant(dueAt));
-        return new Entry(row.getString("id"), event, row.getInt("attempt"), due);
+        return new Entry(row.getString("id"), channel,
+                         Inbox.lane(channel, row.getString("scope"), row.getString("conversation"), thread),
+                         instant(row.getLong("received_at")), row.getLong("size"), row.getInt("attempt"), due);
+    }
+
+    private static ChannelEvent event(ResultSet row) throws SQLException {
+        String request = row.getString("approval_request");
+        Optional<ApprovalDecision> approval = request == null ? Optional.empty()
+                : Optional.of(new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
+        return new ChannelEvent(row.getString("event_id"), row.getString("channel"), row.getString("type"),
+                                row.getString("provider"), row.getString("scope"), row.getString("conversation"),
+                                Optional.ofNullable(row.getString("thread")), row.getString("sender_id"),
+                                row.getString("sender_name"), row.getString("text"), row.getString("raw"),
+                                instant(row.getLong("received_at")), approval);
+    }
+
+    private static DeadLetter deadLetter(ResultSet row) throws SQLException {
+        return new DeadLetter(entry(row), event(row), row.getString("error"), instant(row.getLong("dead_at")));
     }
 
     private static long nanos(Instant instant) {
@@ -566,6 +679,11 @@ final class SqliteInbox implements Inbox {
         T apply(Tx tx) throws SQLException;
     }
 
+    @FunctionalInterface
+    private interface Query<T> {
+        T run(PreparedStatement select) throws SQLException;
+    }
+
     private static final class Op<T> {
         private final Work<T> work;
         private final boolean posted;
@@ -578,14 +696,24 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * One transaction: the backlog as it will be after the commit, and what to do once committed.
+     * One transaction: what it adds to the backlog, and what to do once committed. Removals wait for the commit, so
+     * the room it sees is never more than there will be.
      */
-    private static final class Tx {
-        private int backlog;
+    private final class Tx {
         private final List<Runnable> afterCommit = new ArrayList<>();
+        private final List<Entry> added = new ArrayList<>();
+        private long addedBytes;
 
-        Tx(int backlog) {
-            this.backlog = backlog;
+        boolean fits(List<Entry> more) {
+            return backlog.fits(added.size() + more.size(), addedBytes + more.stream().mapToLong(Entry::size).sum());
+        }
+
+        void added(List<Entry> entries) {
+            if (added.isEmpty()) {
+                afterCommit.add(() -> makeReady(added));
+            }
+            added.addAll(entries);
+            addedBytes += entries.stream().mapToLong(Entry::size).sum();
         }
 
         void afterCommit(Runnable action) {

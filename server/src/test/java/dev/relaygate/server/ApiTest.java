@@ -84,7 +84,7 @@ class ApiTest {
                 "GET /api/v1/dead-letters", "POST /api/v1/dead-letters/replay", "POST /api/v1/dead-letters/x/replay",
                 "DELETE /api/v1/dead-letters/x", "GET /api/v1/channels/slack/connect", "GET /api/v1/nothing-here"};
         String[] wrong = {null, "Bearer", "Bearer ", "Bearer api-test-token-0123456788", "Bearer " + TOKEN + "x",
-                "bearer " + TOKEN, "Basic " + TOKEN, TOKEN};
+                "Bearer" + TOKEN, "Basic " + TOKEN, TOKEN, "Bearer " + TOKEN.substring(1)};
         for (String route : routes) {
             String[] parts = route.split(" ");
             for (String authorization : wrong) {
@@ -96,6 +96,15 @@ class ApiTest {
             }
         }
         assertThat(relay.requests(PROXY).isEmpty(), is(true));
+    }
+
+    @Test
+    void theSchemeNameIsCaseInsensitive() {
+        for (String scheme : new String[] {"Bearer ", "bearer ", "BEARER ", "bEaReR  "}) {
+            try (Http1ClientResponse response = call("GET", "/api/v1/channels", null, scheme + TOKEN)) {
+                assertThat(scheme, response.status().code(), is(200));
+            }
+        }
     }
 
     @Test

@@ -55,7 +55,7 @@ class ConfigCheckTest {
     @Test
     void aGoodConfigurationHasNoWarnings() {
         ConfigCheck.Report report = ConfigCheck.run(TestGateway.config(dir, """
-                api-token: t
+                api-token: check-config-api-token
                 dispatch:
                   max-concurrency: 8
                 handler:

@@ -130,7 +130,7 @@ class DropInPluginTest {
     @Test
     void discoveredRoutedAndVerified() throws InterruptedException {
         try (TestGateway gw = TestGateway.start(dir, """
-                api-token: test-token
+                api-token: drop-in-test-token-0123
                 channels:
                   slack:
                     enabled: false
@@ -170,7 +170,7 @@ class DropInPluginTest {
     @Test
     void ownClassLoaderAndTokenProtectedEndpoint() {
         try (TestGateway gw = TestGateway.start(dir, """
-                api-token: test-token
+                api-token: drop-in-test-token-0123
                 channels:
                   slack:
                     enabled: false
@@ -185,7 +185,7 @@ class DropInPluginTest {
                 assertThat(response.status().code(), is(401));
             }
             try (Http1ClientResponse response = gw.client.get("/example/isolation")
-                    .header(io.helidon.http.HeaderNames.AUTHORIZATION, "Bearer test-token").request()) {
+                    .header(io.helidon.http.HeaderNames.AUTHORIZATION, "Bearer drop-in-test-token-0123").request()) {
                 assertThat(response.status().code(), is(200));
                 assertThat(response.as(String.class), is("loader=example-plugin.jar server hidden"));
             }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,12 +22,14 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The inbox contract, for the durable and the in-memory inbox alike.
  */
 class InboxTest {
     static final Duration WINDOW = Duration.ofHours(24);
+    static final long MAX_BYTES = 1 << 20;
 
     @TempDir
     Path dir;
@@ -44,10 +47,10 @@ class InboxTest {
 
     private Inbox inbox(String type, int capacity) {
         if (type.equals("memory")) {
-            return new MemoryInbox(capacity, WINDOW, clock);
+            return new MemoryInbox(capacity, MAX_BYTES, WINDOW, clock);
         }
         DataDir data = DataDir.lock(dir);
-        Inbox inbox = SqliteInbox.open(data, capacity, WINDOW, clock);
+        Inbox inbox = SqliteInbox.open(data, capacity, MAX_BYTES, WINDOW, clock);
         open.add(data);
         open.add(0, inbox);
         return inbox;
@@ -68,9 +71,9 @@ class InboxTest {
         assertThat(inbox.offer(List.of(event("3"), event("4"))), is(Inbox.Offer.FULL));
         assertThat(inbox.backlog(), is(2));
         assertThat(inbox.offer(List.of(event("3"))), is(Inbox.Offer.STORED));
-        assertThat(inbox.take().event().id(), is("1"));
-        assertThat(inbox.take().event().id(), is("2"));
-        assertThat(inbox.take().event().id(), is("3"));
+        assertThat(inbox.event(inbox.take()).id(), is("1"));
+        assertThat(inbox.event(inbox.take()).id(), is("2"));
+        assertThat(inbox.event(inbox.take()).id(), is("3"));
         assertThat("a refused offer stored nothing: 4 was never seen", inbox.backlog(), is(3));
     }
 
@@ -95,21 +98,20 @@ class InboxTest {
         inbox.done(first);
         inbox.retry(second, clock.instant().plusSeconds(5), "agent answered HTTP 500");
         inbox.dead(second.next(), "agent answered HTTP 500");
-        assertThat(inbox.deadLetters().size(), is(1));
-        assertThat(inbox.backlog(), is(0));
+        // Marks are not waited for: they show once committed, a moment later.
+        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1 && inbox.backlog() == 0);
 
-        Inbox.DeadLetter letter = inbox.deadLetters().getFirst();
+        Inbox.DeadLetter letter = inbox.deadLetter(second.id()).orElseThrow();
         assertThat(letter.entry().id(), is(second.id()));
         assertThat(letter.entry().attempt(), is(2));
-        assertThat(letter.entry().event(), is(second.event()));
+        assertThat(letter.event(), is(event("2")));
         assertThat(letter.error(), is("agent answered HTTP 500"));
         assertThat(letter.diedAt(), is(clock.instant()));
 
-        assertThat(inbox.replay("msg_nope"), is(false));
-        assertThat(inbox.replay(second.id()), is(true));
-        assertThat(inbox.deadLetters(), empty());
-        assertThat("same delivery id, the attempts count on", inbox.take(),
-                   is(new Inbox.Entry(second.id(), second.event(), 3, Optional.empty())));
+        assertThat(inbox.replay("msg_nope"), is(Inbox.Replay.NOT_FOUND));
+        assertThat(inbox.replay(second.id()), is(Inbox.Replay.REPLAYED));
+        assertThat(inbox.deadLetterCount(), is(0));
+        assertThat("same delivery id, the attempts count on", inbox.take(), is(second.next().next()));
         assertThat(inbox.backlog(), is(1));
     }
 
@@ -120,12 +122,13 @@ class InboxTest {
         inbox.offer(List.of(event("1")));
         Inbox.Entry entry = inbox.take();
         inbox.dead(entry, "x");
+        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1);
         inbox.offer(List.of(event("2")));
-        assertThat(inbox.replay(entry.id()), is(false));
-        assertThat(inbox.deadLetters().size(), is(1));
+        assertThat(inbox.replay(entry.id()), is(Inbox.Replay.FULL));
+        assertThat(inbox.deadLetterCount(), is(1));
         assertThat(inbox.delete(entry.id()), is(true));
         assertThat(inbox.delete(entry.id()), is(false));
-        assertThat(inbox.deadLetters(), empty());
+        assertThat(inbox.deadLetters(10, Optional.empty()), empty());
     }
 
     @ParameterizedTest
@@ -175,9 +178,104 @@ class InboxTest {
         assertThat(inbox.backlog(), is(senders * each));
         int[] next = new int[senders];
         for (int i = 0; i < senders * each; i++) {
-            String[] id = inbox.take().event().id().split("-");
+            String[] id = inbox.event(inbox.take()).id().split("-");
             int s = Integer.parseInt(id[0].substring(1));
             assertThat(Integer.parseInt(id[1]), is(next[s]++));
         }
+    }
+
+    static ChannelEvent event(String id, String text, String raw, Instant receivedAt) {
+        return ChannelEvent.of(id, "c", "message", "p", "s", "conv", Optional.empty(), "u", "u", text, raw, receivedAt);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "durable"})
+    void theBacklogIsBoundedInBytesToo(String type) throws InterruptedException {
+        Inbox inbox = inbox(type, 100);
+        String large = "x".repeat((int) (MAX_BYTES * 6 / 10));
+        ChannelEvent first = event("1", "", large, clock.instant());
+        assertThat(inbox.offer(List.of(first)), is(Inbox.Offer.STORED));
+        assertThat(inbox.backlogBytes(), is(Inbox.size(first)));
+        assertThat("over max-bytes", inbox.offer(List.of(event("2", "", large, clock.instant()))), is(Inbox.Offer.FULL));
+        assertThat("a small one still fits", inbox.offer(List.of(event("3"))), is(Inbox.Offer.STORED));
+        Inbox.Entry entry = inbox.take();
+        assertThat(entry.size(), is(Inbox.size(first)));
+        inbox.done(entry);
+        TestGateway.eventually("room again", () -> inbox.offer(List.of(event("2", "", large, clock.instant())))
+                == Inbox.Offer.STORED);
+        // Non-ASCII counts in UTF-8 bytes: two for é, four for an emoji (two chars).
+        assertThat(Inbox.size(event("", "\u00e9\ud83d\ude00", "", clock.instant()))
+                           - Inbox.size(event("", "", "", clock.instant())), is(6L));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "durable"})
+    void deadLettersArePagedInArrivalOrderWithoutTheirBodies(String type) throws InterruptedException {
+        Inbox inbox = inbox(type, 100);
+        String text = "t".repeat(Inbox.TEXT_PREVIEW + 44);
+        for (int i = 0; i < 5; i++) {
+            inbox.offer(List.of(event("e" + i, text, "{\"n\":" + i + "}", clock.instant())));
+        }
+        List<Inbox.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            entries.add(inbox.take());
+        }
+        // Given up in another order than they arrived: listings keep the arrival order.
+        for (int i : new int[] {3, 0, 4, 1, 2}) {
+            inbox.dead(entries.get(i), "error " + i);
+        }
+        TestGateway.eventually("five dead letters", () -> inbox.deadLetterCount() == 5);
+
+        List<Inbox.DeadLetter> page = inbox.deadLetters(2, Optional.empty());
+        assertThat(page.stream().map(letter -> letter.event().id()).toList(), is(List.of("e0", "e1")));
+        assertThat(page.getFirst().event().raw(), is(""));
+        assertThat(page.getFirst().event().text(), is(text.substring(0, Inbox.TEXT_PREVIEW)));
+        assertThat(page.getFirst().error(), is("error 0"));
+        page = inbox.deadLetters(2, Optional.of(page.get(1).entry().id()));
+        assertThat(page.stream().map(letter -> letter.event().id()).toList(), is(List.of("e2", "e3")));
+        page = inbox.deadLetters(2, Optional.of(page.get(1).entry().id()));
+        assertThat(page.stream().map(letter -> letter.event().id()).toList(), is(List.of("e4")));
+        assertThat(inbox.deadLetters(2, Optional.of(entries.get(4).id())), empty());
+        assertThrows(NoSuchElementException.class, () -> inbox.deadLetters(2, Optional.of("msg_unknown")));
+
+        Inbox.DeadLetter whole = inbox.deadLetter(entries.get(1).id()).orElseThrow();
+        assertThat(whole.event(), is(event("e1", text, "{\"n\":1}", clock.instant())));
+        assertThat(inbox.deadLetter("msg_unknown"), is(Optional.empty()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "durable"})
+    void replayAllReplaysWhatFitsOldestFirst(String type) throws InterruptedException {
+        Inbox inbox = inbox(type, 3);
+        for (int round = 0; round < 2; round++) {
+            inbox.offer(List.of(event("r" + round + "a"), event("r" + round + "b")));
+            inbox.dead(inbox.take(), "x");
+            inbox.dead(inbox.take(), "x");
+            int expected = 2 * (round + 1);
+            TestGateway.eventually("dead letters", () -> inbox.deadLetterCount() == expected && inbox.backlog() == 0);
+        }
+        assertThat(inbox.replayAll(), is(3));
+        assertThat(inbox.deadLetterCount(), is(1));
+        assertThat(inbox.backlog(), is(3));
+        assertThat(inbox.event(inbox.take()).id(), is("r0a"));
+        assertThat(inbox.event(inbox.take()).id(), is("r0b"));
+        assertThat(inbox.event(inbox.take()).id(), is("r1a"));
+        assertThat(inbox.deadLetters(10, Optional.empty()).getFirst().event().id(), is("r1b"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "durable"})
+    void theOldestUndeliveredEventComesFromMemory(String type) throws InterruptedException {
+        Inbox inbox = inbox(type, 10);
+        assertThat(inbox.oldestUndelivered(), is(Optional.empty()));
+        Instant early = clock.instant().minusSeconds(60);
+        inbox.offer(List.of(event("late", "", "{}", clock.instant()), event("early", "", "{}", early)));
+        assertThat(inbox.oldestUndelivered(), is(Optional.of(early)));
+        Inbox.Entry late = inbox.take();
+        Inbox.Entry first = inbox.take();
+        inbox.done(first);
+        TestGateway.eventually("the early one done", () -> inbox.oldestUndelivered().equals(Optional.of(clock.instant())));
+        inbox.done(late);
+        TestGateway.eventually("none left", () -> inbox.oldestUndelivered().isEmpty());
     }
 }

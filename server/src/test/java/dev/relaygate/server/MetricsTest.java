@@ -31,7 +31,7 @@ import static org.hamcrest.Matchers.is;
  * {@code /observe/metrics} after a scripted mix of good and bad requests: exact counts.
  */
 class MetricsTest {
-    private static final String TOKEN = "metrics-token";
+    private static final String TOKEN = "metrics-api-token-0123";
 
     @TempDir
     Path dir;

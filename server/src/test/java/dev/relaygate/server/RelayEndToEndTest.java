@@ -33,7 +33,7 @@ import static org.hamcrest.Matchers.is;
  * The whole relay protocol over real HTTP: a gateway and the dev relay on random loopback ports, with one frozen clock.
  */
 class RelayEndToEndTest {
-    private static final String TOKEN = "e2e-api-token";
+    private static final String TOKEN = "e2e-api-token-0123456";
     private static final String PROXY = "/proxy/slack/chat.postMessage";
 
     @TempDir
@@ -205,6 +205,6 @@ class RelayEndToEndTest {
                 TestGateway.CLOCK));
         assertThat(e.getMessage(),
                    // Channels are set up in name order: "second" claims the route first.
-                   is("route GET /oauth/slack/callback of channel slack is already taken by channel second"));
+                   is("relaygate.channels.slack: route GET /oauth/slack/callback is already taken by channel second"));
     }
 }

@@ -253,7 +253,7 @@ class RelayWebhookTest {
             assertThat(gw.pauses.get(i), both(greaterThanOrEqualTo(schedule.get(i).multipliedBy(8).dividedBy(10)))
                     .and(lessThanOrEqualTo(schedule.get(i).multipliedBy(12).dividedBy(10))));
         }
-        Inbox.DeadLetter dead = gw.gateway.inbox().deadLetters().getFirst();
+        Inbox.DeadLetter dead = gw.gateway.inbox().deadLetters(1, Optional.empty()).getFirst();
         assertThat(dead.entry().id(), is(deliveryId));
         assertThat(dead.entry().attempt(), is(8));
         assertThat(dead.error(), is("java.lang.IllegalStateException: boom"));

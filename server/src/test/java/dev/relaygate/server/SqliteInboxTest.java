@@ -24,7 +24,8 @@ class SqliteInboxTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T10:00:00.123456789Z"));
 
     private <T> T withInbox(Work<T> work) throws Exception {
-        try (DataDir data = DataDir.lock(dir); SqliteInbox inbox = SqliteInbox.open(data, 100, InboxTest.WINDOW, clock)) {
+        try (DataDir data = DataDir.lock(dir);
+             SqliteInbox inbox = SqliteInbox.open(data, 100, InboxTest.MAX_BYTES, InboxTest.WINDOW, clock)) {
             return work.run(inbox);
         }
     }
@@ -61,18 +62,19 @@ class SqliteInboxTest {
         withInbox(inbox -> {
             assertThat(inbox.backlog(), is(3));
             Inbox.Entry inHandler = inbox.take();
-            assertThat("every field survives", inHandler.event(), is(approval));
+            assertThat("every field survives", inbox.event(inHandler), is(approval));
             assertThat(inHandler.id(), is(before.get(0).id()));
+            assertThat("the entry is rebuilt from the row, size and lane included", inHandler, is(before.get(0).next()));
             assertThat("it may have run: attempt 1 is never a repeat", inHandler.attempt(), is(2));
             Inbox.Entry untouched = inbox.take();
-            assertThat(untouched.event().id(), is("untouched"));
+            assertThat(inbox.event(untouched).id(), is("untouched"));
             assertThat("never tried: still its first try", untouched.attempt(), is(1));
             Inbox.Entry retrying = inbox.take();
             assertThat(retrying.id(), is(before.get(1).id()));
             assertThat("the next try, at its time", retrying.attempt(), is(2));
             assertThat(retrying.due(), is(Optional.of(due)));
-            assertThat(inbox.deadLetters().getFirst().entry().id(), is(before.get(2).id()));
-            assertThat(inbox.deadLetters().getFirst().error(), is("gone"));
+            assertThat(inbox.deadLetters(10, Optional.empty()).getFirst().entry().id(), is(before.get(2).id()));
+            assertThat(inbox.deadLetters(10, Optional.empty()).getFirst().error(), is("gone"));
             assertThat(inbox.offer(List.of(InboxTest.event("done"))), is(Inbox.Offer.DUPLICATE));
             return null;
         });
@@ -89,7 +91,7 @@ class SqliteInboxTest {
         clock.advance(InboxTest.WINDOW.plus(Duration.ofSeconds(1)));
         withInbox(inbox -> {
             assertThat(inbox.offer(List.of(InboxTest.event("old"))), is(Inbox.Offer.STORED));
-            assertThat(inbox.deadLetters().size(), is(1));
+            assertThat(inbox.deadLetterCount(), is(1));
             return null;
         });
         try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("inbox.db"));
