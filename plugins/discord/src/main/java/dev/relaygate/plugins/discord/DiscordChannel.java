@@ -1,13 +1,15 @@
 package dev.relaygate.plugins.discord;
 
-import java.io.StringReader;
+import java.math.BigInteger;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
@@ -15,24 +17,23 @@ import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.Verifier;
 
-import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 /**
  * Discord interactions. PING (type 1) is answered with PONG and not stored. Everything else is stored with the
  * interaction {@code id} as the event id and answered at once with a deferred response (Discord allows 3 seconds),
- * so the agent can follow up in its own time: type 5 for commands and modals, type 6 for components.
+ * so the agent can follow up in its own time: type 5 for commands and modals, type 6 for components. A body that is
+ * not exactly one JSON object with a whole-number {@code type} is {@code 400 invalid JSON}.
  */
 final class DiscordChannel implements Channel {
     static final Rejection INVALID_JSON = Rejection.badRequest("invalid JSON");
     private static final WebhookResponse PONG = WebhookResponse.json(200, "{\"type\":1}");
     private static final WebhookResponse DEFERRED = WebhookResponse.json(200, "{\"type\":5}");
     private static final WebhookResponse DEFERRED_UPDATE = WebhookResponse.json(200, "{\"type\":6}");
+    private static final Map<Long, String> TYPES = Map.of(2L, "command", 3L, "component", 4L, "autocomplete", 5L, "modal");
 
     private final String name;
     private final String path;
@@ -56,26 +57,16 @@ final class DiscordChannel implements Channel {
 
     @Override
     public Inbound decode(WebhookRequest request) {
-        JsonObject interaction;
-        try (JsonReader reader = Json.createReader(new StringReader(request.bodyText()))) {
-            if (!(reader.readValue() instanceof JsonObject object) || !(object.get("type") instanceof JsonNumber)) {
-                return INVALID_JSON;
-            }
-            interaction = object;
-        } catch (JsonException e) {
+        Optional<JsonObject> parsed = JsonBodies.object(request.body());
+        Optional<Long> kind = parsed.flatMap(object -> integer(object.get("type")));
+        if (kind.isEmpty()) {
             return INVALID_JSON;
         }
-        int kind = interaction.getJsonNumber("type").intValue();
-        if (kind == 1) {
+        if (kind.get() == 1) {
             return Inbound.answer(List.of(), PONG);
         }
-        String type = switch (kind) {
-            case 2 -> "command";
-            case 3 -> "component";
-            case 4 -> "autocomplete";
-            case 5 -> "modal";
-            default -> "interaction";
-        };
+        JsonObject interaction = parsed.get();
+        String type = TYPES.getOrDefault(kind.get(), "interaction");
         JsonObject user = object(object(interaction, "member"), "user");
         if (user.isEmpty()) {
             user = object(interaction, "user");
@@ -87,7 +78,7 @@ final class DiscordChannel implements Channel {
                                              text(user, "username").orElse(sender),
                                              text(object(interaction, "data"), "name").orElse(""), request.bodyText(),
                                              request.receivedAt());
-        return Inbound.answer(List.of(event), kind == 3 ? DEFERRED_UPDATE : DEFERRED);
+        return Inbound.answer(List.of(event), kind.get() == 3 ? DEFERRED_UPDATE : DEFERRED);
     }
 
     @Override
@@ -97,6 +88,16 @@ final class DiscordChannel implements Channel {
 
     private static JsonObject object(JsonObject parent, String key) {
         return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+    }
+
+    // A whole number that fits a long, judged on the parsed decimal's scale and digits: 1e999999999 is never expanded,
+    // and 4294967297 is not PING (intValue() would wrap it to 1).
+    private static Optional<Long> integer(JsonValue value) {
+        if (value instanceof JsonNumber number && number.isIntegral()) {
+            BigInteger digits = number.bigDecimalValue().unscaledValue();
+            return digits.bitLength() < Long.SIZE ? Optional.of(digits.longValue()) : Optional.empty();
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> text(JsonObject parent, String key) {

@@ -6,10 +6,14 @@ import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.Ed25519;
@@ -60,13 +64,14 @@ class DiscordChannelTest {
         String ts = Long.toString(TestContext.NOW);
         String body = "{\"type\":1}";
         assertThat(channel().verifier().verify(request(ts, sign(ts, body), body)), is(Verdict.ACCEPTED));
-        assertThat(channel().verifier().verify(request(ts, sign(ts, body), body + " ")), is(DiscordProvider.INVALID));
-        assertThat(channel().verifier().verify(request(ts, "00" + sign(ts, body).substring(2), body)), is(DiscordProvider.INVALID));
-        assertThat(channel().verifier().verify(request(ts, "not hex", body)), is(DiscordProvider.INVALID));
+        assertThat(channel().verifier().verify(request(ts, sign(ts, body), body + " ")), is(DiscordVerifier.INVALID));
+        assertThat(channel().verifier().verify(request(ts, "00" + sign(ts, body).substring(2), body)),
+                   is(DiscordVerifier.INVALID));
+        assertThat(channel().verifier().verify(request(ts, "not hex", body)), is(DiscordVerifier.INVALID));
         String old = Long.toString(TestContext.NOW - 301);
-        assertThat(channel().verifier().verify(request(old, sign(old, body), body)), is(DiscordProvider.INVALID));
-        assertThat(channel().verifier().verify(WebhookRequest.builder().body(body).build()), is(DiscordProvider.INVALID));
-        assertThat(DiscordProvider.INVALID.status(), is(401));
+        assertThat(channel().verifier().verify(request(old, sign(old, body), body)), is(DiscordVerifier.INVALID));
+        assertThat(channel().verifier().verify(WebhookRequest.builder().body(body).build()), is(DiscordVerifier.INVALID));
+        assertThat(DiscordVerifier.INVALID.status(), is(401));
     }
 
     // RFC 8032 section 7.1, TEST 1 and TEST 2, through the key parsing and the check this plugin uses.
@@ -110,5 +115,60 @@ class DiscordChannelTest {
         assertThat(assertThrows(SettingsException.class, () -> new DiscordProvider().create(
                 TestContext.of("discord", Map.of("public-key", "abcd"), TestContext.CLOCK))).getMessage(),
                    is("relaygate.channels.discord.public-key: expected 64 hex characters (32 bytes), got 4 characters"));
+    }
+
+    @Test
+    void thePrecheckRefusesWhatNeedsNoBodyAsVerifyDoes() throws Exception {
+        String ts = Long.toString(TestContext.NOW);
+        String stale = Long.toString(TestContext.NOW - 301);
+        String future = Long.toString(TestContext.NOW + 301);
+        List<WebhookRequest> refused = List.of(
+                WebhookRequest.builder().build(),
+                WebhookRequest.builder().header("X-Signature-Timestamp", ts).build(),
+                WebhookRequest.builder().header("X-Signature-Ed25519", sign(ts, "")).build(),
+                request(stale, sign(stale, ""), ""),
+                request(future, sign(future, ""), ""),
+                request("not a number", sign(ts, ""), ""));
+        for (WebhookRequest headers : refused) {
+            assertThat(channel().verifier().precheck(headers), is(Optional.of(DiscordVerifier.INVALID)));
+            assertThat(channel().verifier().verify(headers), is(DiscordVerifier.INVALID));
+        }
+        String body = "{\"type\":1}";
+        assertThat("a signature needs the body", channel().verifier().precheck(request(ts, "00", "")), is(Optional.empty()));
+        assertThat(channel().verifier().precheck(request(ts, sign(ts, body), "")), is(Optional.empty()));
+        assertThat(channel().verifier().verify(request(ts, sign(ts, body), body)), is(Verdict.ACCEPTED));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":", "{\"type\":1} trailing", "{\"type\":1}{}", "[{\"type\":1}]", "{\"type\":1e999999999}",
+            "{\"type\":-1e999999999}", "{\"type\":1e-999999999}", "{\"type\":1.5}", "{\"type\":\"1\"}", ""})
+    void verifiedBodiesWithoutOneWholeTypeAre400(String body) throws Exception {
+        String deep = body.equals("{\"type\":") ? body + "[".repeat(5000) : body;
+        String ts = Long.toString(TestContext.NOW);
+        WebhookRequest request = request(ts, sign(ts, deep), deep);
+        assertThat(channel().verifier().verify(request), is(Verdict.ACCEPTED));
+        assertThat(channel().decode(request), is(DiscordChannel.INVALID_JSON));
+    }
+
+    @Test
+    void aTypeIsNeverWrappedOrExpanded() {
+        assertThat(channel().decode(request("1", "x", "{\"type\":" + "9".repeat(400) + "}")), is(DiscordChannel.INVALID_JSON));
+        Inbound.Events wrapped = (Inbound.Events) channel().decode(request("1", "x", "{\"id\":\"9\",\"type\":4294967297}"));
+        assertThat("2^32 + 1 is not PING", wrapped.events().getFirst().type(), is("interaction"));
+        assertThat(new String(wrapped.answer().orElseThrow().body(), StandardCharsets.UTF_8), is("{\"type\":5}"));
+    }
+
+    @Test
+    void everyBadKeyIsReportedAtOnce() {
+        SettingsException e = assertThrows(SettingsException.class, () -> new DiscordProvider().create(
+                TestContext.of("discord", Map.of("path", "discord", "public-key", "abcd"), TestContext.CLOCK)));
+        assertThat(e.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
+                "relaygate.channels.discord.path: must start with '/', got 'discord'",
+                "relaygate.channels.discord.public-key: expected 64 hex characters (32 bytes), got 4 characters")));
+        SettingsException missing = assertThrows(SettingsException.class, () -> new DiscordProvider().create(
+                TestContext.of("discord", Map.of("path", "discord"), TestContext.CLOCK)));
+        assertThat(missing.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
+                "relaygate.channels.discord.path: must start with '/', got 'discord'",
+                "relaygate.channels.discord.public-key: required")));
     }
 }

@@ -1,6 +1,9 @@
 package dev.relaygate.plugins.github;
 
-import java.io.StringReader;
+import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -8,6 +11,7 @@ import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
@@ -15,18 +19,20 @@ import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.Verifier;
 
-import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 /**
- * A GitHub webhook. The event type is {@code X-GitHub-Event}, the event id {@code X-GitHub-Delivery} (GitHub sends a
- * redelivery with the same id, so the inbox handles it once). The owner is the scope, the repository the conversation,
+ * A GitHub webhook. The event type is {@code X-GitHub-Event}. The owner is the scope, the repository the conversation,
  * an issue or pull request number the thread. {@code ping} (sent when a hook is created) is answered and not stored.
+ *
+ * <p>The event id is the lowercase hex SHA-256 of the raw body, not {@code X-GitHub-Delivery}: GitHub signs only the
+ * body, so anyone who captured one signed delivery could replay it forever under fresh delivery ids. With the body's
+ * hash as the id, the inbox handles a body once within its dedup window, however it is relabelled (GitHub's own
+ * redeliveries carry the same body, so they are handled once too). After the window a captured body is accepted
+ * again: GitHub sends no timestamp to check.
  */
 final class GithubChannel implements Channel {
     static final Rejection MISSING_EVENT = Rejection.badRequest("missing X-GitHub-Event");
@@ -58,15 +64,11 @@ final class GithubChannel implements Channel {
         if (type.isEmpty()) {
             return MISSING_EVENT;
         }
-        JsonObject body;
-        try (JsonReader reader = Json.createReader(new StringReader(request.bodyText()))) {
-            if (!(reader.readValue() instanceof JsonObject object)) {
-                return INVALID_JSON;
-            }
-            body = object;
-        } catch (JsonException e) {
+        Optional<JsonObject> parsed = JsonBodies.object(request.body());
+        if (parsed.isEmpty()) {
             return INVALID_JSON;
         }
+        JsonObject body = parsed.get();
         if (type.get().equals("ping")) {
             return Inbound.answer(List.of(), WebhookResponse.json(200, "{\"ok\":true,\"pong\":true}"));
         }
@@ -76,8 +78,7 @@ final class GithubChannel implements Channel {
         String text = text(object(body, "comment"), "body").or(() -> text(object(body, "issue"), "title")).orElse("");
         String owner = text(object(repository, "owner"), "login").or(() -> text(object(body, "organization"), "login"))
                 .orElse("");
-        return Inbound.events(List.of(ChannelEvent.of(request.visibleHeader("X-GitHub-Delivery").orElse(""), name,
-                                                      type.get(), "github", owner,
+        return Inbound.events(List.of(ChannelEvent.of(sha256(request.body()), name, type.get(), "github", owner,
                                                       text(repository, "full_name").orElse(""), number,
                                                       text(sender, "login").orElse(""),
                                                       text(sender, "login").orElse(""), text, request.bodyText(),
@@ -97,7 +98,20 @@ final class GithubChannel implements Channel {
         return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 
+    // A whole number that fits a long, judged on the parsed decimal's scale and digits: 1e999999999 is never expanded.
     private static Optional<String> number(JsonObject parent) {
-        return parent.get("number") instanceof JsonNumber value ? Optional.of(value.toString()) : Optional.empty();
+        if (parent.get("number") instanceof JsonNumber value && value.isIntegral()) {
+            BigInteger digits = value.bigDecimalValue().unscaledValue();
+            return digits.bitLength() < Long.SIZE ? Optional.of(digits.toString()) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
     }
 }

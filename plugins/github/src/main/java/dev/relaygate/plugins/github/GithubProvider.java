@@ -1,6 +1,7 @@
 package dev.relaygate.plugins.github;
 
 import java.util.List;
+import java.util.Optional;
 
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Secret;
@@ -9,10 +10,12 @@ import dev.relaygate.api.SignedRequestVerifier;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.ChannelContext;
 import dev.relaygate.api.spi.ChannelProvider;
+import dev.relaygate.api.spi.Settings;
 
 /**
  * Provides channels of type {@code github}: repository and organization webhooks, verified with
- * {@code X-Hub-Signature-256: sha256=<hex>} over the raw body.
+ * {@code X-Hub-Signature-256: sha256=<hex>} over the raw body. GitHub signs nothing else (no timestamp, not the
+ * delivery id), which is why the channel's event id is the body's SHA-256.
  */
 public final class GithubProvider implements ChannelProvider {
     /**
@@ -28,15 +31,28 @@ public final class GithubProvider implements ChannelProvider {
 
     @Override
     public Channel create(ChannelContext context) {
-        String path = context.settings().text("path").orElse("/github/events");
-        Secret secret = context.settings().secret("secret")
-                .orElseThrow(() -> new SettingsException(context.settings().prefix() + ".secret", "required"));
+        Settings settings = context.settings();
+        // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
+        SettingsException.Collector problems = SettingsException.collector();
+        Optional<String> path = problems.read(() -> path(settings));
+        Optional<Secret> secret = problems.read(() -> settings.secret("secret")
+                .orElseThrow(() -> new SettingsException(settings.prefix() + ".secret", "required")));
+        problems.throwIfAny();
+        List<Secret> keys = List.of(secret.orElseThrow());
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
                 .signatureHeader("X-Hub-Signature-256")
                 .signature(HmacSignature.hex("sha256="))
                 .payload((timestamp, request) -> new byte[][] {request.body()})
-                .keys(() -> List.of(secret))
+                .keys(() -> keys)
                 .build();
-        return new GithubChannel(context.name(), path, verifier);
+        return new GithubChannel(context.name(), path.orElseThrow(), verifier);
+    }
+
+    private static String path(Settings settings) {
+        String path = settings.text("path").orElse("/github/events");
+        if (!path.startsWith("/")) {
+            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
+        }
+        return path;
     }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Secret;
@@ -36,21 +37,34 @@ public final class SlackProvider implements ChannelProvider {
     @Override
     public Channel create(ChannelContext context) {
         Settings settings = context.settings();
-        Secret secret = settings.secret("signing-secret")
-                .orElseThrow(() -> new SettingsException(settings.prefix() + ".signing-secret", "required"));
+        // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
+        SettingsException.Collector problems = SettingsException.collector();
+        Optional<String> path = problems.read(() -> path(settings));
+        Optional<Secret> secret = problems.read(() -> settings.secret("signing-secret")
+                .orElseThrow(() -> new SettingsException(settings.prefix() + ".signing-secret", "required")));
+        Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
+        Optional<Secret> botToken = problems.read(() -> settings.secret("bot-token")).flatMap(token -> token);
+        Optional<URI> api = problems.read(() -> apiUrl(settings));
+        problems.throwIfAny();
+        List<Secret> keys = List.of(secret.orElseThrow());
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
                 .signatureHeader("X-Slack-Signature")
-                .timestamp("X-Slack-Request-Timestamp",
-                           TimestampWindow.create(settings.duration("tolerance", Duration.ofMinutes(5)), context.clock()))
+                .timestamp("X-Slack-Request-Timestamp", TimestampWindow.create(tolerance.orElseThrow(), context.clock()))
                 .signature(HmacSignature.hex("v0="))
                 .payload((timestamp, request) -> new byte[][] {("v0:" + timestamp + ":").getBytes(StandardCharsets.UTF_8),
                         request.body()})
-                .keys(() -> List.of(secret))
+                .keys(() -> keys)
                 .build();
-        URI api = apiUrl(settings);
-        SlackApi client = new SlackApi(api, settings.secret("bot-token"), context.clock());
-        return new SlackChannel(context.name(), settings.text("path").orElse("/slack/events"), verifier, client,
-                                context.logger());
+        SlackApi client = new SlackApi(api.orElseThrow(), botToken, context.clock());
+        return new SlackChannel(context.name(), path.orElseThrow(), verifier, client, context.state(), context.logger());
+    }
+
+    private static String path(Settings settings) {
+        String path = settings.text("path").orElse("/slack/events");
+        if (!path.startsWith("/")) {
+            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
+        }
+        return path;
     }
 
     private static URI apiUrl(Settings settings) {

@@ -1,6 +1,5 @@
 package dev.relaygate.plugins.standardwebhooks;
 
-import java.io.StringReader;
 import java.util.List;
 import java.util.Optional;
 
@@ -8,21 +7,20 @@ import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.Verifier;
 
-import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 
 /**
  * A Standard Webhooks endpoint. {@code webhook-id} is the event id (senders retry with the same id, so the inbox
- * handles it once); the JSON body's {@code type}, when there is one, is the event type.
+ * handles it once); the JSON body's {@code type}, when there is one, is the event type. A body that is not exactly one
+ * JSON object is {@code 400 invalid JSON}.
  */
 final class StandardWebhooksChannel implements Channel {
     static final Rejection MISSING_ID = Rejection.badRequest("missing webhook-id");
@@ -54,15 +52,11 @@ final class StandardWebhooksChannel implements Channel {
         if (id.isEmpty()) {
             return MISSING_ID;
         }
-        String type;
-        try (JsonReader reader = Json.createReader(new StringReader(request.bodyText()))) {
-            if (!(reader.readValue() instanceof JsonObject body)) {
-                return INVALID_JSON;
-            }
-            type = body.get("type") instanceof JsonString value ? value.getString() : "webhook";
-        } catch (JsonException e) {
+        Optional<JsonObject> body = JsonBodies.object(request.body());
+        if (body.isEmpty()) {
             return INVALID_JSON;
         }
+        String type = body.get().get("type") instanceof JsonString value ? value.getString() : "webhook";
         return Inbound.events(List.of(ChannelEvent.of(id.get(), name, type, "standard-webhooks", "", "", Optional.empty(),
                                                       "", "", "", request.bodyText(), request.receivedAt())));
     }

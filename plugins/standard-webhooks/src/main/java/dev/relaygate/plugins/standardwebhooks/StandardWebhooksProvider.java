@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Secret;
@@ -36,35 +37,53 @@ public final class StandardWebhooksProvider implements ChannelProvider {
     @Override
     public Channel create(ChannelContext context) {
         Settings settings = context.settings();
-        List<Secret> keys = keys(settings);
+        // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
+        SettingsException.Collector problems = SettingsException.collector();
+        Optional<String> path = problems.read(() -> path(settings));
+        Optional<List<Secret>> keys = problems.read(() -> keys(settings));
+        Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
+        problems.throwIfAny();
+        List<Secret> active = keys.orElseThrow();
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
                 .signatureHeader("webhook-signature")
                 .signatureList(" ")
-                .timestamp("webhook-timestamp",
-                           TimestampWindow.create(settings.duration("tolerance", Duration.ofMinutes(5)), context.clock()))
+                .timestamp("webhook-timestamp", TimestampWindow.create(tolerance.orElseThrow(), context.clock()))
                 .signature(HmacSignature.base64("v1,"))
                 .payload((timestamp, request) -> new byte[][] {
                         (request.visibleHeader("webhook-id").orElse("") + "." + timestamp + ".")
                                 .getBytes(StandardCharsets.UTF_8),
                         request.body()})
-                .keys(() -> keys)
+                .keys(() -> active)
                 .build();
-        return new StandardWebhooksChannel(context.name(), settings.text("path").orElse("/hooks/events"), verifier);
+        return new StandardWebhooksChannel(context.name(), path.orElseThrow(), verifier);
     }
 
+    private static String path(Settings settings) {
+        String path = settings.text("path").orElse("/hooks/events");
+        if (!path.startsWith("/")) {
+            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
+        }
+        return path;
+    }
+
+    /**
+     * The keys; every bad entry is named, not only the first.
+     */
     private static List<Secret> keys(Settings settings) {
         List<String> texts = settings.list("secrets");
         if (texts.isEmpty()) {
             throw new SettingsException(settings.prefix() + ".secrets", "required: a list of whsec_ keys");
         }
+        SettingsException.Collector problems = SettingsException.collector();
         List<Secret> keys = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             try {
                 keys.add(Secret.ofStandardWebhooks(texts.get(i)));
             } catch (IllegalArgumentException e) {
-                throw new SettingsException(settings.prefix() + ".secrets." + i, "expected a whsec_ key: " + e.getMessage());
+                problems.add(settings.prefix() + ".secrets." + i, "expected a whsec_ key: " + e.getMessage());
             }
         }
+        problems.throwIfAny();
         return List.copyOf(keys);
     }
 }

@@ -4,12 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.SignedRequestVerifier;
 import dev.relaygate.api.Verdict;
@@ -90,5 +96,52 @@ class StandardWebhooksChannelTest {
                    is("relaygate.channels.hooks.secrets: required: a list of whsec_ keys"));
         assertThat(assertThrows(SettingsException.class, () -> channel(KEY + ",whsec_%%", TS)).getMessage(),
                    is("relaygate.channels.hooks.secrets.1: expected a whsec_ key: not a base64 string"));
+    }
+
+    private static String sign(String key, String body) {
+        return HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(key),
+                                                (ID + "." + TS + ".").getBytes(StandardCharsets.UTF_8),
+                                                body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":", "{\"type\":\"a\"} trailing", "{}{}", "[]", "\"text\"", ""})
+    void verifiedBodiesThatAreNotOneJsonObjectAre400(String body) {
+        String deep = body.equals("{\"type\":") ? body + "[".repeat(5000) : body;
+        WebhookRequest request = request(sign(KEY, deep), TS, deep);
+        assertThat(channel(KEY, TS).verifier().verify(request), is(Verdict.ACCEPTED));
+        assertThat(channel(KEY, TS).decode(request), is(StandardWebhooksChannel.INVALID_JSON));
+    }
+
+    @Test
+    void aSignatureListHasAtMostSixteenEntries() {
+        String valid = sign(KEY, BODY);
+        String wrong = sign(OTHER_KEY, BODY);
+        assertThat(channel(KEY, TS).verifier().verify(request(String.join(" ", Collections.nCopies(7000, "v1,junk")), TS, BODY)),
+                   is(SignedRequestVerifier.INVALID_SIGNATURE));
+        assertThat("17 entries, the valid one last",
+                   channel(KEY, TS).verifier().verify(request(String.join(" ", Collections.nCopies(16, wrong)) + " " + valid,
+                                                              TS, BODY)),
+                   is(SignedRequestVerifier.INVALID_SIGNATURE));
+        assertThat("16 entries, the valid one last",
+                   channel(KEY, TS).verifier().verify(request(String.join(" ", Collections.nCopies(15, wrong)) + " " + valid,
+                                                              TS, BODY)),
+                   is(Verdict.ACCEPTED));
+        assertThat(SignedRequestVerifier.INVALID_SIGNATURE.status(), is(401));
+    }
+
+    @Test
+    void everyBadKeyIsReportedAtOnce() {
+        SettingsException e = assertThrows(SettingsException.class, () -> new StandardWebhooksProvider().create(
+                TestContext.of("hooks", Map.of("path", "hooks", "secrets", "whsec_%%," + KEY + ",whsec_"), TestContext.CLOCK)));
+        assertThat(e.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
+                "relaygate.channels.hooks.path: must start with '/', got 'hooks'",
+                "relaygate.channels.hooks.secrets.0: expected a whsec_ key: not a base64 string",
+                "relaygate.channels.hooks.secrets.2: expected a whsec_ key: an empty key")));
+        SettingsException missing = assertThrows(SettingsException.class, () -> new StandardWebhooksProvider().create(
+                TestContext.of("hooks", Map.of("path", "hooks"), TestContext.CLOCK)));
+        assertThat(missing.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
+                "relaygate.channels.hooks.path: must start with '/', got 'hooks'",
+                "relaygate.channels.hooks.secrets: required: a list of whsec_ keys")));
     }
 }

@@ -1,6 +1,6 @@
 package dev.relaygate.plugins.telegram;
 
-import java.io.StringReader;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 
@@ -8,24 +8,23 @@ import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.Verifier;
 
-import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 /**
  * A Telegram bot's updates. {@code update_id} is the event id (Telegram retries an update until it gets a 2xx). A
  * {@code message} becomes a {@code direct_message} in a private chat and a {@code message} elsewhere, with the chat as
- * the conversation and a forum topic as the thread; other updates keep their kind as the type.
+ * the conversation and a forum topic as the thread; other updates keep their kind as the type. A body that is not
+ * exactly one JSON object with a whole-number {@code update_id} is {@code 400 invalid JSON}.
  */
 final class TelegramChannel implements Channel {
     static final Rejection INVALID_JSON = Rejection.badRequest("invalid JSON");
@@ -52,16 +51,13 @@ final class TelegramChannel implements Channel {
 
     @Override
     public Inbound decode(WebhookRequest request) {
-        JsonObject update;
-        try (JsonReader reader = Json.createReader(new StringReader(request.bodyText()))) {
-            if (!(reader.readValue() instanceof JsonObject object) || !(object.get("update_id") instanceof JsonNumber)) {
-                return INVALID_JSON;
-            }
-            update = object;
-        } catch (JsonException e) {
+        Optional<JsonObject> parsed = JsonBodies.object(request.body());
+        Optional<Long> updateId = parsed.flatMap(object -> integer(object.get("update_id")));
+        if (updateId.isEmpty()) {
             return INVALID_JSON;
         }
-        String id = update.getJsonNumber("update_id").toString();
+        JsonObject update = parsed.get();
+        String id = Long.toString(updateId.get());
         if (!(update.get("message") instanceof JsonObject message)) {
             String kind = update.keySet().stream().filter(key -> !key.equals("update_id")).findFirst().orElse("update");
             return Inbound.events(List.of(ChannelEvent.of(id, name, kind, "telegram", "", "", Optional.empty(), "", "", "",
@@ -91,7 +87,17 @@ final class TelegramChannel implements Channel {
         return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 
+    // An id given as a number or a string; a number must be a whole number that fits a long.
     private static Optional<String> value(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonNumber number ? Optional.of(number.toString()) : text(parent, key);
+        return parent.get(key) instanceof JsonNumber ? integer(parent.get(key)).map(String::valueOf) : text(parent, key);
+    }
+
+    // Judged on the parsed decimal's scale and digits, so that 1e999999999 is never expanded.
+    private static Optional<Long> integer(JsonValue value) {
+        if (value instanceof JsonNumber number && number.isIntegral()) {
+            BigInteger digits = number.bigDecimalValue().unscaledValue();
+            return digits.bitLength() < Long.SIZE ? Optional.of(digits.longValue()) : Optional.empty();
+        }
+        return Optional.empty();
     }
 }
