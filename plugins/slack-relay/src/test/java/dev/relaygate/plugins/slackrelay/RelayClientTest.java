@@ -148,7 +148,7 @@ class RelayClientTest {
         assertThat(failure(() -> client.authUrl("n")).getMessage(), is("API error (HTTP 401): bad token"));
     }
 
-    // Item 4: the connect endpoint sends the user's browser to this URL.
+    // The connect endpoint sends the user's browser to this URL.
     @Test
     void authUrlMustBeAnAbsoluteWebUrl() {
         for (String url : List.of("javascript:alert(1)", "/relative", "//slack.test/a", "https://slack.test/a b",
@@ -165,7 +165,7 @@ class RelayClientTest {
         assertThat(client.authUrl("n"), is("HTTPS://slack.test/oauth?scope=a,b"));
     }
 
-    // Item 2: error texts end up in logs, dead letters and API answers.
+    // Error texts end up in logs, dead letters and API answers.
     @Test
     void errorBodiesAreCutToOneShortLine() {
         String page = "first line\r\nsecond\tline\u0007\u202e" + "x".repeat(10_000);
@@ -178,7 +178,7 @@ class RelayClientTest {
                    is("Slack API error: a b" + "c".repeat(197) + "…"));
     }
 
-    // Item 2: a success body is read up to RelayClient.MAX_BODY, never whole.
+    // A success body is read up to RelayClient.MAX_BODY, never whole.
     @Test
     void successBodiesAreBounded() {
         String padded = "{\"signing_secret\":\"" + "01".repeat(32) + "\"}";
