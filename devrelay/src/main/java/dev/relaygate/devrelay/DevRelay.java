@@ -15,8 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -54,7 +57,8 @@ import jakarta.json.spi.JsonProvider;
  * POST /dev/events                      {"text","type"?,"channel"?,"thread"?}: a signed event to the gateway
  * </pre>
  *
- * Every relay call needs {@code Authorization: Bearer <api key>}. Tests script faults with {@link #script}.
+ * Every relay call needs {@code Authorization: Bearer <api key>}. Tests script faults, delays and held answers with
+ * {@link #script}.
  */
 public final class DevRelay implements AutoCloseable {
     private static final JsonProvider JSON = JsonProvider.provider();
@@ -68,6 +72,7 @@ public final class DevRelay implements AutoCloseable {
     private final WebServer server;
     private final Map<String, Deque<Scripted>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Approval> approvals = new ConcurrentHashMap<>();
+    private final Queue<Hold> holds = new ConcurrentLinkedQueue<>();
     private final List<Recorded> requests = new ArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition recorded = lock.newCondition();
@@ -111,14 +116,15 @@ public final class DevRelay implements AutoCloseable {
     }
 
     /**
-     * A one-time answer for the next request to a path: a fault, or a delay before the normal answer.
+     * A one-time answer for the next request to a path: a fault, or a delay or a hold before the normal answer.
      *
      * @param delay   how long to wait first
      * @param status  the status to answer, or 0 for the normal answer
      * @param headers extra headers
      * @param body    the body
+     * @param hold    a latch the answer waits for, if any
      */
-    public record Scripted(Duration delay, int status, Map<String, String> headers, String body) {
+    public record Scripted(Duration delay, int status, Map<String, String> headers, String body, Optional<Hold> hold) {
         /**
          * Answer this instead.
          *
@@ -132,7 +138,7 @@ public final class DevRelay implements AutoCloseable {
             for (int i = 0; i < headers.length; i += 2) {
                 map.put(headers[i], headers[i + 1]);
             }
-            return new Scripted(Duration.ZERO, status, map, body);
+            return new Scripted(Duration.ZERO, status, map, body, Optional.empty());
         }
 
         /**
@@ -142,7 +148,56 @@ public final class DevRelay implements AutoCloseable {
          * @return the script
          */
         public static Scripted delay(Duration delay) {
-            return new Scripted(delay, 0, Map.of(), "");
+            return new Scripted(delay, 0, Map.of(), "", Optional.empty());
+        }
+
+        /**
+         * Answer normally, but only once the test releases the hold: the test can see the request arrive and act
+         * while the caller waits, without guessing a delay.
+         *
+         * @param hold the hold
+         * @return the script
+         */
+        public static Scripted hold(Hold hold) {
+            return new Scripted(Duration.ZERO, 0, Map.of(), "", Optional.of(hold));
+        }
+    }
+
+    /**
+     * Latches for a held answer ({@link Scripted#hold}). Closing the relay releases every hold.
+     */
+    public static final class Hold {
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        /**
+         * A hold, not yet released.
+         */
+        public Hold() {
+        }
+
+        /**
+         * Waits until the held request has arrived.
+         *
+         * @param timeout how long to wait at most
+         * @throws InterruptedException when interrupted
+         */
+        public void awaitArrival(Duration timeout) throws InterruptedException {
+            if (!arrived.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new AssertionError("the held request did not arrive within " + timeout);
+            }
+        }
+
+        /**
+         * Lets the held request be answered.
+         */
+        public void release() {
+            released.countDown();
+        }
+
+        private void await() throws InterruptedException {
+            arrived.countDown();
+            released.await();
         }
     }
 
@@ -377,6 +432,7 @@ public final class DevRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        holds.forEach(Hold::release);
         server.stop();
     }
 
@@ -422,6 +478,10 @@ public final class DevRelay implements AutoCloseable {
         Deque<Scripted> queue = scripts.get(request.method() + " " + request.path());
         Scripted script = queue == null ? null : queue.poll();
         if (script != null) {
+            if (script.hold().isPresent()) {
+                holds.add(script.hold().get());
+                script.hold().get().await();
+            }
             Thread.sleep(script.delay());
             if (script.status() != 0) {
                 return script;

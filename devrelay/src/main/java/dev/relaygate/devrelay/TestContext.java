@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,14 +119,32 @@ public record TestContext(String name, Settings settings, Clock clock, StateStor
             return text(key).orElseThrow(() -> new SettingsException(prefix + "." + key, "required"));
         }
 
+        // The host's rules and texts: a bad value is a SettingsException naming the key, never a parse exception.
         @Override
         public Duration duration(String key, Duration defaultValue) {
-            return text(key).map(Duration::parse).orElse(defaultValue);
+            return text(key).map(value -> {
+                try {
+                    Duration duration = Duration.parse(value);
+                    if (duration.isNegative()) {
+                        throw new SettingsException(prefix + "." + key, "must not be negative, got '" + value + "'");
+                    }
+                    return duration;
+                } catch (DateTimeParseException e) {
+                    throw new SettingsException(prefix + "." + key,
+                                                "expected an ISO-8601 duration such as PT30S, got '" + value + "'");
+                }
+            }).orElse(defaultValue);
         }
 
         @Override
         public int integer(String key, int defaultValue) {
-            return text(key).map(Integer::parseInt).orElse(defaultValue);
+            return text(key).map(value -> {
+                try {
+                    return Integer.parseInt(value.strip());
+                } catch (NumberFormatException e) {
+                    throw new SettingsException(prefix + "." + key, "expected a whole number, got '" + value + "'");
+                }
+            }).orElse(defaultValue);
         }
 
         @Override

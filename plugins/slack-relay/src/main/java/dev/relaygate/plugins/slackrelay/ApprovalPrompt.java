@@ -1,6 +1,5 @@
 package dev.relaygate.plugins.slackrelay;
 
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.Locale;
 import java.util.Map;
@@ -10,11 +9,10 @@ import java.util.Set;
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ApprovalDecision.Decision;
 import dev.relaygate.api.ApprovalRequest;
+import dev.relaygate.api.JsonBodies;
 
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.JsonWriter;
@@ -86,22 +84,18 @@ final class ApprovalPrompt {
         if (!text.strip().startsWith("{")) {
             return Optional.empty();
         }
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            if (reader.readValue() instanceof JsonObject outer
-                    && outer.size() == 1
-                    && outer.get("ExecApproval") instanceof JsonObject inner
-                    && inner.get("request_id") instanceof JsonString id
-                    && isBoolean(inner.get("approved"))
-                    && (inner.get("always") == null || isBoolean(inner.get("always")))) {
-                boolean approved = inner.get("approved") == JsonValue.TRUE;
-                boolean always = inner.get("always") == JsonValue.TRUE;
-                Decision decision = !approved ? Decision.DENY : always ? Decision.APPROVE_ALWAYS : Decision.APPROVE;
-                return Optional.of(new ApprovalDecision(id.getString(), decision));
-            }
-            return Optional.empty();
-        } catch (JsonException | IllegalStateException e) {
-            return Optional.empty();
+        JsonObject outer = JsonBodies.object(text).orElse(JsonValue.EMPTY_JSON_OBJECT);
+        if (outer.size() == 1
+                && outer.get("ExecApproval") instanceof JsonObject inner
+                && inner.get("request_id") instanceof JsonString id
+                && isBoolean(inner.get("approved"))
+                && (inner.get("always") == null || isBoolean(inner.get("always")))) {
+            boolean approved = inner.get("approved") == JsonValue.TRUE;
+            boolean always = inner.get("always") == JsonValue.TRUE;
+            Decision decision = !approved ? Decision.DENY : always ? Decision.APPROVE_ALWAYS : Decision.APPROVE;
+            return Optional.of(new ApprovalDecision(id.getString(), decision));
         }
+        return Optional.empty();
     }
 
     private static boolean isBoolean(JsonValue value) {
@@ -124,15 +118,14 @@ final class ApprovalPrompt {
 
     // Parameters arrive as JSON text; show them pretty-printed, or as given when they are not JSON.
     private static String pretty(String parameters) {
-        try (JsonReader reader = JSON.createReader(new StringReader(parameters))) {
-            JsonValue value = reader.readValue();
-            StringWriter out = new StringWriter();
-            try (JsonWriter writer = JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true)).createWriter(out)) {
-                writer.write(value);
-            }
-            return out.toString().strip();
-        } catch (JsonException | IllegalStateException e) {
+        Optional<JsonValue> value = JsonBodies.value(parameters);
+        if (value.isEmpty()) {
             return parameters;
         }
+        StringWriter out = new StringWriter();
+        try (JsonWriter writer = JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true)).createWriter(out)) {
+            writer.write(value.get());
+        }
+        return out.toString().strip();
     }
 }

@@ -1,9 +1,12 @@
 package dev.relaygate.plugins.slackrelay;
 
-import java.io.StringReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,14 +20,13 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 
+import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
 import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.JsonArray;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
@@ -36,10 +38,17 @@ import jakarta.json.spi.JsonProvider;
  * <p>Retries only what cannot have taken effect or what the relay asked to be retried: a refused connection (nothing
  * was sent), 503 and 429 (honouring {@code Retry-After} up to {@link #MAX_RETRY_AFTER}), at most {@link #ATTEMPTS}
  * tries. A read timeout is never retried: the relay may have acted (posted the message) and lost only its answer.
+ *
+ * <p>Answers are read up to a bound: {@link #MAX_BODY} bytes of a success body, a few KiB of an error body (which
+ * {@link RelayException} cuts to one short line).
  */
 final class RelayClient {
     static final int ATTEMPTS = 3;
     static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(30);
+    /** The largest success body read; a larger one is a protocol error. */
+    static final int MAX_BODY = 1 << 20;
+    // An error body is only quoted (cut to RelayException.MAX_DETAIL characters), so a little of it is enough.
+    private static final int MAX_ERROR_BODY = 4096;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final JsonProvider JSON = JsonProvider.provider();
     private static final System.Logger LOGGER = System.getLogger(RelayClient.class.getName());
@@ -97,26 +106,30 @@ final class RelayClient {
 
     /**
      * {@code GET /oauth/slack/auth?state_nonce=}: the Slack authorization URL, from a 3xx {@code Location} or a 2xx
-     * JSON {@code auth_url} / {@code url} (relay-protocol.md 4.3).
+     * JSON {@code auth_url} / {@code url} (relay-protocol.md 4.3). The user's browser is sent there, so only an absolute
+     * http or https URL without spaces or control characters is taken; anything else is a protocol error.
      */
     String authUrl(String nonce) {
-        return execute("GET /oauth/slack/auth", client.get(base + "/oauth/slack/auth").queryParam("state_nonce", nonce),
-                       null, response -> {
+        String url = execute("GET /oauth/slack/auth", client.get(base + "/oauth/slack/auth").queryParam("state_nonce", nonce),
+                             null, response -> {
                     int status = response.status().code();
                     if (status >= 300 && status < 400) {
                         return response.headers().first(HeaderNames.LOCATION)
-                                .filter(RelayClient::isVisibleAscii)
                                 .filter(location -> !location.isEmpty())
                                 .orElseThrow(() -> RelayException.protocol("Redirect response missing Location header"));
                     }
                     JsonObject body = requireObject(successBody(response));
                     for (String field : List.of("auth_url", "url")) {
-                        if (body.get(field) instanceof JsonString url) {
-                            return url.getString();
+                        if (body.get(field) instanceof JsonString found) {
+                            return found.getString();
                         }
                     }
                     throw RelayException.protocol("Response missing auth_url field");
                 });
+        if (!isWebUrl(url)) {
+            throw RelayException.protocol("auth URL is not an absolute http or https URL");
+        }
+        return url;
     }
 
     /**
@@ -213,14 +226,27 @@ final class RelayClient {
 
     private static JsonValue successBody(HttpClientResponse response) {
         int status = response.status().code();
-        String text = response.entity().hasEntity() ? new String(response.entity().as(byte[].class), StandardCharsets.UTF_8) : "";
         if (status < 200 || status >= 300) {
-            throw RelayException.api(status, text);
+            throw RelayException.api(status, new String(head(response, MAX_ERROR_BODY), StandardCharsets.UTF_8));
         }
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            return reader.readValue();
-        } catch (JsonException | IllegalStateException e) {
-            throw RelayException.protocol("invalid JSON in response: " + e.getMessage());
+        byte[] body = head(response, MAX_BODY + 1);
+        if (body.length > MAX_BODY) {
+            throw RelayException.protocol("response larger than " + MAX_BODY + " bytes");
+        }
+        return JsonBodies.value(body).orElseThrow(() -> RelayException.protocol("invalid JSON in response"));
+    }
+
+    /**
+     * At most {@code limit} bytes of the body: a relay (or whatever answers at its address) cannot make us buffer more.
+     */
+    private static byte[] head(HttpClientResponse response, int limit) {
+        if (!response.entity().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = response.entity().inputStream()) {
+            return in.readNBytes(limit);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -275,7 +301,16 @@ final class RelayClient {
         return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
-    private static boolean isVisibleAscii(String value) {
-        return value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E || c == '\t');
+    private static boolean isWebUrl(String url) {
+        if (url.isEmpty() || !url.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+            return false;
+        }
+        try {
+            URI uri = new URI(url);
+            return uri.isAbsolute() && uri.getHost() != null
+                    && ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()));
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 }

@@ -23,16 +23,16 @@ import jakarta.json.spi.JsonProvider;
  *     <li>{@code GET /api/v1/channels/<name>/connect} (bearer): a one-time nonce (UUID v4, expires after ten minutes,
  *     one pending per channel), then a 302 to the URL from the relay's {@code GET /oauth/slack/auth}. It always starts
  *     a new flow, so the dead end of 5.8 cannot happen.</li>
- *     <li>{@code GET /oauth/slack/callback}: the steps of 5.2, every outcome an HTML page with status 200.</li>
- *     <li>{@code DELETE /api/v1/channels/<name>/connection} (bearer): forget team id and secret.</li>
+ *     <li>{@code GET /oauth/slack/callback} (key {@code callback-path}): the steps of 5.2, every outcome an HTML page
+ *     with status 200. Failures are limited per client ({@link CallbackFailures}); the callback that brings the
+ *     pending nonce is never refused.</li>
+ *     <li>{@code DELETE /api/v1/channels/<name>/connection} (bearer): cancel the pending nonce, forget team id and
+ *     secret; an activation under way does not complete.</li>
  * </ul>
  */
 final class SlackConnect {
-    static final String CALLBACK_PATH = "/oauth/slack/callback";
     static final String NONCE_KEY = "oauth_state";
     static final Duration NONCE_LIFETIME = Duration.ofMinutes(10);
-    static final int RATE_LIMIT = 10;
-    static final Duration RATE_WINDOW = Duration.ofSeconds(60);
     static final String TOO_MANY = "Too Many Requests — Please try again later.";
     static final String INVALID_PARAMETERS = "Invalid callback parameters.";
     static final String INVALID_STATE = "Invalid or expired authorization.";
@@ -42,20 +42,22 @@ final class SlackConnect {
     private final ChannelContext context;
     private final Optional<RelayClient> relay;
     private final SlackRelayChannel channel;
-    private Instant windowStart = Instant.MIN;
-    private int windowCount;
+    private final String callbackPath;
+    private final CallbackFailures failures;
 
-    SlackConnect(ChannelContext context, Optional<RelayClient> relay, SlackRelayChannel channel) {
+    SlackConnect(ChannelContext context, Optional<RelayClient> relay, SlackRelayChannel channel, String callbackPath) {
         this.context = context;
         this.relay = relay;
         this.channel = channel;
+        this.callbackPath = callbackPath;
+        this.failures = new CallbackFailures(context.clock());
     }
 
     List<Endpoint> endpoints() {
         String api = "/api/v1/channels/" + context.name();
         return List.of(new Endpoint("GET", api + "/connect", Endpoint.Access.API_TOKEN, this::connect),
                        new Endpoint("DELETE", api + "/connection", Endpoint.Access.API_TOKEN, this::disconnect),
-                       new Endpoint("GET", CALLBACK_PATH, Endpoint.Access.PUBLIC, this::callback));
+                       new Endpoint("GET", callbackPath, Endpoint.Access.PUBLIC, this::callback));
     }
 
     private WebhookResponse connect(WebhookRequest request) {
@@ -74,6 +76,8 @@ final class SlackConnect {
     }
 
     private WebhookResponse disconnect(WebhookRequest request) {
+        // The nonce first: a callback that still gets it read the generation before deactivate() moves it on.
+        context.state().take(NONCE_KEY);
         channel.deactivate();
         return WebhookResponse.json(200, JSON.createObjectBuilder()
                 .add("ok", true)
@@ -83,21 +87,24 @@ final class SlackConnect {
     }
 
     private WebhookResponse callback(WebhookRequest request) {
-        if (!admit()) {
+        // Read before the nonce is taken: a disconnect after this point makes the activation below a no-op.
+        long generation = channel.generation();
+        Optional<String> state = request.query("state").filter(s -> !s.isEmpty() && s.length() <= 128);
+        Optional<String[]> stored = context.state().get(NONCE_KEY).map(v -> v.split(" ", 2));
+        boolean pending = state.isPresent() && stored.isPresent() && stored.get().length == 2
+                && MessageDigest.isEqual(state.get().getBytes(StandardCharsets.UTF_8),
+                                         stored.get()[0].getBytes(StandardCharsets.UTF_8));
+        if (!pending && failures.blocked(request.remoteAddress())) {
             return page("Too Many Requests", TOO_MANY);
         }
         String team = request.query("team_id").orElse("");
         if (!team.isEmpty() && !RelaySettings.TEAM_ID.matcher(team).matches()
                 || !request.query("provider").orElse("slack").equals("slack")) {
-            return page("Slack connection failed", INVALID_PARAMETERS);
+            return failed(request, pending, INVALID_PARAMETERS);
         }
-        Optional<String> state = request.query("state").filter(s -> !s.isEmpty() && s.length() <= 128);
-        Optional<String[]> stored = context.state().get(NONCE_KEY).map(v -> v.split(" ", 2));
-        if (state.isEmpty() || stored.isEmpty() || stored.get().length != 2
-                || !MessageDigest.isEqual(state.get().getBytes(StandardCharsets.UTF_8),
-                                          stored.get()[0].getBytes(StandardCharsets.UTF_8))) {
+        if (!pending) {
             // A wrong state keeps the stored nonce: an attacker's guess must not cancel the user's flow.
-            return page("Slack connection failed", INVALID_STATE);
+            return failed(request, false, INVALID_STATE);
         }
         // Single use: of two callbacks racing with the right nonce, only the one that takes it goes on.
         String taken = context.state().take(NONCE_KEY).orElse("");
@@ -105,25 +112,19 @@ final class SlackConnect {
         if (!taken.equals(String.join(" ", stored.get())) || expired) {
             return page("Slack connection failed", INVALID_STATE);
         }
-        if (team.isEmpty()) {
-            return page("Slack connection failed", FAILED);
-        }
-        context.state().put(SlackRelayChannel.TEAM_KEY, team);
-        if (!channel.activate(team)) {
+        if (team.isEmpty() || !channel.connect(team, generation)) {
             return page("Slack connection failed", FAILED);
         }
         return page("Slack Connected!", "You can close this tab and return to Relaygate.",
                      "<script>window.close()</script>");
     }
 
-    // relay-protocol.md 5.2 step 1: one fixed window for all callers.
-    private synchronized boolean admit() {
-        Instant now = context.clock().instant();
-        if (!now.isBefore(windowStart.plus(RATE_WINDOW))) {
-            windowStart = now;
-            windowCount = 0;
+    // Only callbacks without the pending nonce count against their client.
+    private WebhookResponse failed(WebhookRequest request, boolean pending, String text) {
+        if (!pending) {
+            failures.failed(request.remoteAddress());
         }
-        return ++windowCount <= RATE_LIMIT;
+        return page("Slack connection failed", text);
     }
 
     private static WebhookResponse page(String heading, String text, String... extra) {

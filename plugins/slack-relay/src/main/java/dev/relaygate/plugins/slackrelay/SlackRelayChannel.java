@@ -1,11 +1,11 @@
 package dev.relaygate.plugins.slackrelay;
 
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,13 +17,9 @@ import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Endpoint;
 import dev.relaygate.api.Health;
-import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Rejection;
-import dev.relaygate.api.SignedRequestVerifier;
-import dev.relaygate.api.TimestampWindow;
-import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.ChannelContext;
@@ -38,55 +34,54 @@ import jakarta.json.spi.JsonProvider;
  * One slack-relay channel.
  *
  * <p>Ingress follows relay-protocol.md 2.2 exactly: {@code 503 relay not configured} while no signing secret is loaded,
- * then the toolkit's checks over {@code <timestamp>.<raw body>} ({@code X-Relay-Timestamp},
- * {@code X-Relay-Signature: sha256=<hex>}), then {@code 400 invalid JSON}, then {@code 503 relay channel not active}.
- * Outbound messages go through the relay's Slack proxy (3.7), approvals through {@code POST /approvals} (8), and the
- * workspace is connected with the relay's OAuth flow (5, in {@link SlackConnect}).
+ * then the toolkit's checks (in {@link RelayVerifier}), then {@code 400 invalid JSON}, then
+ * {@code 503 relay channel not active}; and, once the channel knows its team, {@code 403 team not connected} for an
+ * event of another team. Outbound messages go through the relay's Slack proxy (3.7), approvals through
+ * {@code POST /approvals} (8), and the workspace is connected with the relay's OAuth flow (5, in {@link SlackConnect}).
+ *
+ * <p>Readiness reasons are public, so they are fixed texts ({@code relay error HTTP 500}, {@code relay unreachable},
+ * {@code relay protocol error}); what the relay said goes to the health detail and to WARNING logs.
  */
 final class SlackRelayChannel implements Channel {
-    static final String SIGNATURE_HEADER = "X-Relay-Signature";
-    static final String TIMESTAMP_HEADER = "X-Relay-Timestamp";
-    static final HmacSignature SIGNATURE = HmacSignature.hex("sha256=");
     static final Rejection NOT_CONFIGURED = Rejection.unavailable("relay not configured");
     static final Rejection INVALID_JSON = Rejection.badRequest("invalid JSON");
     static final Rejection NOT_ACTIVE = Rejection.unavailable("relay channel not active");
+    static final Rejection TEAM_NOT_CONNECTED = new Rejection(403, "team not connected");
     static final String TEAM_KEY = "team_id";
     static final Duration RELAY_CHECK_INTERVAL = Duration.ofSeconds(30);
     private static final String APPROVAL_KEY = "approval:";
-    private static final byte[] DOT = {'.'};
     private static final JsonProvider JSON = JsonProvider.provider();
 
     private final RelaySettings settings;
     private final ChannelContext context;
     private final Optional<RelayClient> relay;
+    private final Executor background;
     private final SigningKeys keys;
     private final Verifier verifier;
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicReference<Optional<String>> activationError = new AtomicReference<>(Optional.empty());
+    private final AtomicReference<Optional<Health>> activationError = new AtomicReference<>(Optional.empty());
     private final AtomicReference<RelayStatus> relayStatus = new AtomicReference<>(RelayStatus.UNCHECKED);
     private final AtomicBoolean checkingRelay = new AtomicBoolean();
     private final SlackConnect connect;
 
     /** The last answer of {@code GET /connections}, for readiness. */
-    private record RelayStatus(Instant checkedAt, Optional<String> problem) {
+    private record RelayStatus(Instant checkedAt, Optional<Health> problem) {
         static final RelayStatus UNCHECKED = new RelayStatus(Instant.MIN, Optional.empty());
     }
 
-    SlackRelayChannel(RelaySettings settings, ChannelContext context, Optional<RelayClient> relay) {
+    /**
+     * A channel.
+     *
+     * @param background runs the work no request waits for: secret re-fetches and relay checks
+     */
+    SlackRelayChannel(RelaySettings settings, ChannelContext context, Optional<RelayClient> relay, Executor background) {
         this.settings = settings;
         this.context = context;
         this.relay = relay;
-        this.keys = new SigningKeys(context.clock());
-        SignedRequestVerifier signed = SignedRequestVerifier.builder()
-                .signatureHeader(SIGNATURE_HEADER)
-                .timestamp(TIMESTAMP_HEADER, TimestampWindow.create(settings.tolerance(), context.clock()))
-                .signature(SIGNATURE)
-                .payload((timestamp, request) -> new byte[][] {
-                        timestamp.getBytes(StandardCharsets.US_ASCII), DOT, request.body()})
-                .keys(keys::keys)
-                .build();
-        this.verifier = request -> verify(signed, request);
-        this.connect = new SlackConnect(context, relay, this);
+        this.background = background;
+        this.keys = new SigningKeys(context.clock(), context.logger());
+        this.verifier = new RelayVerifier(keys, settings.tolerance(), context.clock(), relay, background);
+        this.connect = new SlackConnect(context, relay, this, settings.callbackPath());
     }
 
     @Override
@@ -97,20 +92,6 @@ final class SlackRelayChannel implements Channel {
     @Override
     public Verifier verifier() {
         return verifier;
-    }
-
-    private Verdict verify(SignedRequestVerifier signed, WebhookRequest request) {
-        if (!keys.active()) {
-            return NOT_CONFIGURED;
-        }
-        Verdict verdict = signed.verify(request);
-        if (verdict == SignedRequestVerifier.INVALID_SIGNATURE && relay.isPresent()
-                && keys.refresh(relay.get()::signingSecret)) {
-            context.logger().log(Level.INFO, "The relay rotated the signing secret; the previous one stays valid for "
-                    + SigningKeys.GRACE.toMinutes() + " minutes");
-            verdict = signed.verify(request);
-        }
-        return verdict;
     }
 
     @Override
@@ -124,6 +105,10 @@ final class SlackRelayChannel implements Channel {
             return NOT_ACTIVE;
         }
         RelayEvent event = parsed.get();
+        Optional<String> team = keys.team();
+        if (team.isPresent() && !event.providerScope().isEmpty() && !event.providerScope().equals(team.get())) {
+            return TEAM_NOT_CONNECTED;
+        }
         if (event.senderId().isEmpty() || event.channelId().isEmpty() || event.providerScope().isEmpty()) {
             // relay-protocol.md 3.4: acknowledged, then dropped.
             long count = dropped.incrementAndGet();
@@ -247,7 +232,7 @@ final class SlackRelayChannel implements Channel {
     @Override
     public Health health() {
         if (!keys.active()) {
-            return Health.down(activationError.get().orElse(relay.isPresent()
+            return activationError.get().orElseGet(() -> Health.down(relay.isPresent()
                     ? "not connected: GET /api/v1/channels/" + context.name() + "/connect starts the Slack OAuth flow"
                     : "no signing secret"));
         }
@@ -258,7 +243,7 @@ final class SlackRelayChannel implements Channel {
         if (status.checkedAt().plus(RELAY_CHECK_INTERVAL).isBefore(context.clock().instant())
                 && checkingRelay.compareAndSet(false, true)) {
             // Probes read the cached answer; a stale one is refreshed in the background.
-            Thread.ofVirtual().name("relay-check-" + context.name()).start(() -> {
+            background.execute(() -> {
                 try {
                     checkRelay();
                 } finally {
@@ -266,29 +251,34 @@ final class SlackRelayChannel implements Channel {
                 }
             });
         }
-        return status.problem().map(Health::down).orElse(Health.READY);
+        return status.problem().orElse(Health.READY);
     }
 
     private void checkRelay() {
-        Optional<String> problem;
+        Optional<Health> problem;
         try {
             Optional<String> team = keys.team();
             problem = relay.orElseThrow().connections(settings.instanceId()).stream()
                     .filter(c -> team.isPresent() && c.teamId().equals(team.get()) && !c.connected())
                     .findFirst()
-                    .map(c -> "workspace " + c.teamId() + " is disconnected at the relay");
-        } catch (ChannelException e) {
-            problem = Optional.of("relay not reachable: " + e.getMessage());
+                    .map(c -> Health.down("workspace " + c.teamId() + " is disconnected at the relay"));
+        } catch (RelayException e) {
+            problem = Optional.of(Health.down(e.publicReason(), "relay not reachable: " + e.getMessage()));
         }
-        relayStatus.set(new RelayStatus(context.clock().instant(), problem));
+        RelayStatus previous = relayStatus.getAndSet(new RelayStatus(context.clock().instant(), problem));
+        if (problem.isPresent() && !problem.equals(previous.problem())) {
+            context.logger().log(Level.WARNING, "Channel " + context.name() + " not ready: "
+                    + problem.get().detail().orElse(problem.get().reason()));
+        }
     }
 
     @Override
     public void start() {
+        long generation = keys.generation();
         if (settings.signingSecret().isPresent()) {
-            keys.activate(team(), settings.signingSecret().get(), false);
+            keys.activate(generation, team(), settings.signingSecret().get(), false);
         } else {
-            team().ifPresent(this::activate);
+            team().ifPresent(team -> activate(team, generation));
         }
         if (relay.isPresent() && keys.active()) {
             checkRelay();
@@ -303,34 +293,60 @@ final class SlackRelayChannel implements Channel {
     }
 
     /**
-     * Activation in relay-protocol.md 5.4 order: fetch the secret (no fallback), then fill the slot.
+     * The OAuth callback's end (relay-protocol.md 5.2): store the team, then activate, unless a disconnect came after
+     * {@code generation} was read.
      *
      * @return whether the channel is now active
      */
-    boolean activate(String team) {
+    boolean connect(String team, long generation) {
+        if (!keys.ifCurrent(generation, () -> context.state().put(TEAM_KEY, team))) {
+            context.logger().log(Level.INFO, "Channel " + context.name() + " was disconnected while connecting team " + team);
+            return false;
+        }
+        return activate(team, generation);
+    }
+
+    /**
+     * Activation in relay-protocol.md 5.4 order: fetch the secret (no fallback), then fill the slot, unless a
+     * disconnect came after {@code generation} was read.
+     *
+     * @return whether the channel is now active
+     */
+    private boolean activate(String team, long generation) {
         if (relay.isEmpty()) {
-            activationError.set(Optional.of("cannot activate: relay-url and api-key are not set"));
+            activationError.set(Optional.of(Health.down("cannot activate: relay-url and api-key are not set")));
             return false;
         }
         try {
-            keys.activate(Optional.of(team), relay.get().signingSecret(team), true);
+            if (!keys.activate(generation, Optional.of(team), relay.get().signingSecret(team), true)) {
+                context.logger().log(Level.INFO, "Channel " + context.name() + " was disconnected while activating");
+                return false;
+            }
             activationError.set(Optional.empty());
             context.logger().log(Level.INFO, "Channel " + context.name() + " activated for team " + team);
             return true;
-        } catch (ChannelException e) {
-            activationError.set(Optional.of("Failed to fetch relay signing secret: " + e.getMessage()));
-            context.logger().log(Level.WARNING, "Channel " + context.name() + " not activated: " + e.getMessage());
+        } catch (RelayException e) {
+            String detail = "Failed to fetch relay signing secret: " + e.getMessage();
+            activationError.set(Optional.of(Health.down(e.publicReason(), detail)));
+            context.logger().log(Level.WARNING, "Channel " + context.name() + " not activated: " + detail);
             return false;
         }
     }
 
     /**
-     * Removal (relay-protocol.md 5.6): forget the team, clear the slot; the webhook answers
-     * {@code 503 relay not configured} from now on.
+     * The generation of the connection, for {@link #connect}.
+     */
+    long generation() {
+        return keys.generation();
+    }
+
+    /**
+     * Removal (relay-protocol.md 5.6): clear the slot (so activations under way do not fill it again), forget the team;
+     * the webhook answers {@code 503 relay not configured} from now on.
      */
     void deactivate() {
-        context.state().take(TEAM_KEY);
         keys.clear();
+        context.state().take(TEAM_KEY);
         activationError.set(Optional.empty());
     }
 

@@ -148,6 +148,52 @@ class RelayClientTest {
         assertThat(failure(() -> client.authUrl("n")).getMessage(), is("API error (HTTP 401): bad token"));
     }
 
+    // The connect endpoint sends the user's browser to this URL.
+    @Test
+    void authUrlMustBeAnAbsoluteWebUrl() {
+        for (String url : List.of("javascript:alert(1)", "/relative", "//slack.test/a", "https://slack.test/a b",
+                                  "https://slack.test/\\u0007", "https://slack.test/\\r\\nSet-Cookie: x", "ftp://slack.test/",
+                                  "https:///no-host", "", "data:text/html,<script>")) {
+            relay.script("GET /oauth/slack/auth", Scripted.answer(200, "{\"auth_url\":\"" + url + "\"}"));
+            assertThat(url, failure(() -> client.authUrl("n")).getMessage(),
+                       is("Protocol error: auth URL is not an absolute http or https URL"));
+        }
+        relay.script("GET /oauth/slack/auth", Scripted.answer(302, "", "Location", "/dev/slack/authorize?state=n"));
+        assertThat(failure(() -> client.authUrl("n")).getMessage(),
+                   is("Protocol error: auth URL is not an absolute http or https URL"));
+        relay.script("GET /oauth/slack/auth", Scripted.answer(200, "{\"auth_url\":\"HTTPS://slack.test/oauth?scope=a,b\"}"));
+        assertThat(client.authUrl("n"), is("HTTPS://slack.test/oauth?scope=a,b"));
+    }
+
+    // Error texts end up in logs, dead letters and API answers.
+    @Test
+    void errorBodiesAreCutToOneShortLine() {
+        String page = "first line\r\nsecond\tline\u0007\u202e" + "x".repeat(10_000);
+        relay.script("POST " + PROXY, Scripted.answer(500, page));
+        String message = failure(() -> client.proxy("slack", "chat.postMessage", "T1", JsonObject.EMPTY_JSON_OBJECT))
+                .getMessage();
+        assertThat(message, is("API error (HTTP 500): first line  second line" + "x".repeat(200 - 23) + "…"));
+        relay.script("POST " + PROXY, Scripted.answer(200, "{\"ok\":false,\"error\":\"a\\nb" + "c".repeat(300) + "\"}"));
+        assertThat(failure(() -> client.proxy("slack", "chat.postMessage", "T1", JsonObject.EMPTY_JSON_OBJECT)).getMessage(),
+                   is("Slack API error: a b" + "c".repeat(197) + "…"));
+    }
+
+    // A success body is read up to RelayClient.MAX_BODY, never whole.
+    @Test
+    void successBodiesAreBounded() {
+        String padded = "{\"signing_secret\":\"" + "01".repeat(32) + "\"}";
+        relay.script("GET /relay/signing-secret",
+                     Scripted.answer(200, padded + " ".repeat(RelayClient.MAX_BODY - padded.length())));
+        assertThat(client.signingSecret("T1").length(), is(32));
+        relay.script("GET /relay/signing-secret", Scripted.answer(200, padded + " ".repeat(RelayClient.MAX_BODY)));
+        RelayException error = failure(() -> client.signingSecret("T1"));
+        assertThat(error.getMessage(), is("Protocol error: response larger than 1048576 bytes"));
+        assertThat(error.kind(), is(RelayException.Kind.PROTOCOL));
+        relay.script("GET /relay/signing-secret", Scripted.answer(200, "{\"a\":" + "[".repeat(5000)));
+        assertThat("too deep is invalid, not a crash", failure(() -> client.signingSecret("T1")).getMessage(),
+                   is("Protocol error: invalid JSON in response"));
+    }
+
     @Test
     void approvals() {
         String token = client.registerApproval("T1", "D1", "req-1", Optional.empty());

@@ -48,11 +48,16 @@ class SlackConnectTest {
     }
 
     private WebhookResponse call(String method, String path, String... query) {
+        return call(channel, "unknown", method, path, query);
+    }
+
+    private static WebhookResponse call(SlackRelayChannel channel, String client, String method, String path,
+                                        String... query) {
         Endpoint endpoint = channel.endpoints().stream()
                 .filter(e -> e.method().equals(method) && e.path().equals(path))
                 .findFirst()
                 .orElseThrow();
-        WebhookRequest.Builder request = WebhookRequest.builder().method(method).path(path);
+        WebhookRequest.Builder request = WebhookRequest.builder().method(method).path(path).remoteAddress(client);
         for (int i = 0; i < query.length; i += 2) {
             request.query(query[i], query[i + 1]);
         }
@@ -60,14 +65,25 @@ class SlackConnectTest {
     }
 
     private String callback(String... query) {
-        WebhookResponse response = call("GET", "/oauth/slack/callback", query);
+        return callbackFrom("unknown", query);
+    }
+
+    private String callbackFrom(String client, String... query) {
+        return page(call(channel, client, "GET", "/oauth/slack/callback", query));
+    }
+
+    private static String page(WebhookResponse response) {
         assertThat("every callback outcome is a 200 page", response.status(), is(200));
         assertThat(response.contentType(), is("text/html; charset=utf-8"));
         return new String(response.body(), StandardCharsets.UTF_8);
     }
 
     private String connect() {
-        WebhookResponse response = call("GET", "/api/v1/channels/slack/connect");
+        return connect(channel, "slack");
+    }
+
+    private String connect(SlackRelayChannel channel, String name) {
+        WebhookResponse response = call(channel, "unknown", "GET", "/api/v1/channels/" + name + "/connect");
         assertThat(response.status(), is(302));
         String location = response.headers().get("Location");
         assertThat(location.startsWith(relay.url() + "/dev/slack/authorize?state="), is(true));
@@ -134,7 +150,9 @@ class SlackConnectTest {
         assertThat(page, not(containsString(SlackConnect.INVALID_STATE)));
         assertThat(page, containsString(SlackConnect.FAILED));
         assertThat(context.state().get("oauth_state"), is(Optional.empty()));
-        assertThat(channel.health().reason(), is("Failed to fetch relay signing secret: API error (HTTP 503): down"));
+        assertThat(channel.health().reason(), is("relay error HTTP 503"));
+        assertThat(channel.health().detail(),
+                   is(Optional.of("Failed to fetch relay signing secret: API error (HTTP 503): down")));
     }
 
     @Test
@@ -166,14 +184,122 @@ class SlackConnectTest {
                    callback("state", nonce), containsString(SlackConnect.FAILED));
     }
 
+    // Ten junk callbacks from one address used to block everybody's onboarding for a minute.
     @Test
-    void tenCallbacksAMinuteForEveryone() {
-        for (int i = 0; i < SlackConnect.RATE_LIMIT; i++) {
-            assertThat(callback("state", "guess-" + i), containsString(SlackConnect.INVALID_STATE));
+    void failuresAreLimitedPerClient() {
+        for (int i = 0; i < CallbackFailures.LIMIT; i++) {
+            assertThat(callbackFrom("203.0.113.9", "state", "guess-" + i), containsString(SlackConnect.INVALID_STATE));
         }
-        assertThat(callback("state", "guess-11"), containsString(SlackConnect.TOO_MANY));
-        clock.advance(Duration.ofSeconds(60));
-        assertThat(callback("state", "guess-12"), containsString(SlackConnect.INVALID_STATE));
+        assertThat(callbackFrom("203.0.113.9", "state", "guess-x"), containsString(SlackConnect.TOO_MANY));
+        assertThat(callbackFrom("203.0.113.9", "team_id", "X1", "state", "guess-y"), containsString(SlackConnect.TOO_MANY));
+        assertThat("another client is not affected", callbackFrom("198.51.100.1", "state", "guess"),
+                   containsString(SlackConnect.INVALID_STATE));
+        assertThat("the user on another address connects", callbackFrom("198.51.100.2", "team_id", "T0DEV", "state", connect()),
+                   containsString("Slack Connected!"));
+        clock.advance(CallbackFailures.WINDOW);
+        assertThat(callbackFrom("203.0.113.9", "state", "guess-z"), containsString(SlackConnect.INVALID_STATE));
+    }
+
+    @Test
+    void thePendingNonceIsNeverRefused() {
+        String nonce = connect();
+        for (int i = 0; i < CallbackFailures.LIMIT + 5; i++) {
+            callbackFrom("203.0.113.9", "team_id", "T0DEV", "state", "guess-" + i);
+        }
+        assertThat(callbackFrom("203.0.113.9", "state", "guess"), containsString(SlackConnect.TOO_MANY));
+        assertThat("the same address (a shared NAT) with the right nonce gets through",
+                   callbackFrom("203.0.113.9", "team_id", "T0DEV", "state", nonce), containsString("Slack Connected!"));
+        assertThat(accepts(), is(true));
+    }
+
+    @Test
+    void successesDoNotCount() {
+        for (int i = 0; i < CallbackFailures.LIMIT + 1; i++) {
+            assertThat(callbackFrom("198.51.100.2", "team_id", "T0DEV", "state", connect()), containsString("Slack Connected!"));
+        }
+    }
+
+    @Test
+    void theFailureRecordIsBounded() {
+        CallbackFailures failures = new CallbackFailures(clock);
+        for (int i = 0; i < CallbackFailures.LIMIT; i++) {
+            failures.failed("203.0.113.9");
+        }
+        assertThat(failures.blocked("203.0.113.9"), is(true));
+        for (int i = 0; i < CallbackFailures.MAX_CLIENTS; i++) {
+            clock.advance(Duration.ofMillis(1));
+            failures.failed("2001:db8::" + Integer.toHexString(i));
+        }
+        assertThat(failures.tracked(), is(CallbackFailures.MAX_CLIENTS));
+        assertThat("the oldest client was forgotten", failures.blocked("203.0.113.9"), is(false));
+        for (int i = 0; i < CallbackFailures.LIMIT - 1; i++) {
+            failures.failed("2001:db8::1");
+        }
+        failures.failed("2001:db8::new");
+        assertThat("a client whose window began later is kept", failures.blocked("2001:db8::1"), is(true));
+        assertThat(failures.tracked(), is(CallbackFailures.MAX_CLIENTS));
+    }
+
+    @Test
+    void disconnectCancelsThePendingNonce() {
+        String nonce = connect();
+        call("DELETE", "/api/v1/channels/slack/connection");
+        assertThat(context.state().get("oauth_state"), is(Optional.empty()));
+        assertThat(callback("team_id", "T0DEV", "state", nonce), containsString(SlackConnect.INVALID_STATE));
+        assertThat(accepts(), is(false));
+    }
+
+    // DELETE while the relay is still answering the activation's secret fetch.
+    @Test
+    void aDisconnectDuringActivationWins() throws Exception {
+        String nonce = connect();
+        DevRelay.Hold hold = new DevRelay.Hold();
+        relay.script("GET /relay/signing-secret", DevRelay.Scripted.hold(hold));
+        String[] page = new String[1];
+        Thread callback = Thread.ofVirtual().start(() -> page[0] = callback("team_id", "T0DEV", "state", nonce));
+        try {
+            hold.awaitArrival(Duration.ofSeconds(10));
+            WebhookResponse removed = call("DELETE", "/api/v1/channels/slack/connection");
+            assertThat(removed.status(), is(200));
+        } finally {
+            hold.release();
+        }
+        assertThat(callback.join(Duration.ofSeconds(10)), is(true));
+        assertThat(page[0], containsString(SlackConnect.FAILED));
+        assertThat("not re-activated", accepts(), is(false));
+        assertThat(context.state().get("team_id"), is(Optional.empty()));
+        assertThat(channel.health().reason(), containsString("not connected"));
+        assertThat("connect works again", callback("team_id", "T0DEV", "state", connect()), containsString("Slack Connected!"));
+    }
+
+    // Several slack-relay channels, each with its own callback.
+    @Test
+    void eachChannelHasItsOwnCallbackPath() {
+        SlackRelayChannel second = SlackRelayChannelTest.channel(TestContext.of(
+                "second", Map.of("relay-url", relay.url().toString(), "api-key", "sk-agent-test", "path", "/relay/second",
+                                 "callback-path", "/oauth/second/callback"), clock));
+        second.start();
+        assertThat(second.endpoints().stream().map(e -> e.method() + " " + e.path()).toList(),
+                   is(java.util.List.of("GET /api/v1/channels/second/connect", "DELETE /api/v1/channels/second/connection",
+                                        "GET /oauth/second/callback")));
+        String nonce = connect(second, "second");
+        assertThat("the first channel's callback does not know the second's nonce", callback("team_id", "T0DEV", "state", nonce),
+                   containsString(SlackConnect.INVALID_STATE));
+        assertThat(page(call(second, "unknown", "GET", "/oauth/second/callback", "team_id", "T0DEV", "state", nonce)),
+                   containsString("Slack Connected!"));
+        assertThat(second.health().ready(), is(true));
+        assertThat(channel.health().ready(), is(false));
+    }
+
+    // The connect endpoint answers 502 rather than redirect the browser somewhere unsafe.
+    @Test
+    void anUnsafeAuthUrlIsABadGateway() {
+        relay.script("GET /oauth/slack/auth", DevRelay.Scripted.answer(200, "{\"auth_url\":\"javascript:alert(1)\"}"));
+        WebhookResponse response = call("GET", "/api/v1/channels/slack/connect");
+        assertThat(response.status(), is(502));
+        assertThat(new String(response.body(), StandardCharsets.UTF_8),
+                   is("{\"ok\":false,\"error\":\"Protocol error: auth URL is not an absolute http or https URL\"}"));
+        assertThat(response.headers().containsKey("Location"), is(false));
     }
 
     @Test
