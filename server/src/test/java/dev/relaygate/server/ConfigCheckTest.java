@@ -64,7 +64,7 @@ class ConfigCheckTest {
                   retry-schedule: [PT1S, PT1M]
                 channels:
                   slack:
-                    relay-url: http://relay.test
+                    relay-url: https://relay.test
                     api-key: sk-1
                     team-id: T1
                   off:

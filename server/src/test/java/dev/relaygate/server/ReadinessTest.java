@@ -29,6 +29,8 @@ class ReadinessTest {
     private static final String EVENT = """
             {"id":"%d","event_type":"message","provider_scope":"T1","channel_id":"C%d","sender_id":"U1","content":"m"}""";
 
+    private static final String TOKEN = "readiness-api-token-0123";
+
     @TempDir
     Path dir;
 
@@ -76,12 +78,13 @@ class ReadinessTest {
         DevRelay relay = DevRelay.builder().apiKey("sk-agent-r").teamId("T0R").clock(clock)
                 .out(new PrintStream(OutputStream.nullOutputStream())).build().start();
         try (TestGateway gw = TestGateway.start(dir, """
+                api-token: %s
                 channels:
                   slack:
                     relay-url: %s
                     api-key: sk-agent-r
                     team-id: T0R
-                """.formatted(relay.url()), "", clock)) {
+                """.formatted(TOKEN, relay.url()), "", clock)) {
             relay.gateway(URI.create("http://127.0.0.1:" + gw.gateway.port()));
             assertThat(await(gw, 200).reason(), is("ready"));
 
@@ -93,9 +96,24 @@ class ReadinessTest {
             clock.advance(Duration.ofSeconds(31));
             assertThat(await(gw, 200).reason(), is("ready"));
 
+            // Public readiness shows a fixed reason; what the relay said is for operators, behind the token.
+            relay.script("GET /connections", DevRelay.Scripted.answer(500, "stack trace: db=prod-7 at line 42"));
+            clock.advance(Duration.ofSeconds(31));
+            assertThat(await(gw, 503).reason(), is("relay error HTTP 500"));
+            try (Http1ClientResponse response = gw.client.get("/observe/health/ready").request()) {
+                assertThat(response.as(String.class).contains("prod-7"), is(false));
+            }
+            try (Http1ClientResponse response = gw.client.get("/api/v1/channels")
+                    .header(io.helidon.http.HeaderNames.AUTHORIZATION, "Bearer " + TOKEN).request()) {
+                JsonObject channel = Json.createReader(new StringReader(response.as(String.class))).readObject()
+                        .getJsonArray("channels").getJsonObject(0);
+                assertThat(channel.getString("reason"), is("relay error HTTP 500"));
+                assertThat(channel.getString("detail").contains("stack trace: db=prod-7"), is(true));
+            }
+
             relay.close();
             clock.advance(Duration.ofSeconds(31));
-            assertThat(await(gw, 503).reason().startsWith("relay not reachable: Network error: "), is(true));
+            TestGateway.eventually("relay unreachable", () -> ready(gw).equals(new Ready(503, "relay unreachable")));
         } finally {
             relay.close();
         }

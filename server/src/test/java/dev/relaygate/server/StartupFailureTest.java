@@ -50,7 +50,7 @@ class StartupFailureTest {
         assertThat(failure("channels:\n  x:\n    path: /x"), is("relaygate.channels.x.type: required"));
         assertThat("no secret and no relay to fetch one from", failure("channels:\n  slack:\n    team-id: T1"),
                    is("relaygate.channels.slack.relay-url: required unless signing-secret is set (env CHANNEL_RELAY_URL)"));
-        assertThat(failure("channels:\n  slack:\n    relay-url: http://relay.test"),
+        assertThat(failure("channels:\n  slack:\n    relay-url: https://relay.test"),
                    is("relaygate.channels.slack.api-key: required when relay-url is set"));
         assertThat(failure("channels:\n  slack:\n    api-key: sk-agent-abc"),
                    is("relaygate.channels.slack.relay-url: required when api-key is set"));

@@ -380,59 +380,10 @@ class SlackChannelTest {
                 "relaygate.channels.slack-direct.signing-secret: required",
                 "relaygate.channels.slack-direct.api-url: expected an http or https URL, got 'ftp://slack.example'")));
 
-        SettingsException both = assertThrows(SettingsException.class, () -> new SlackProvider().create(new TestContext(
-                "slack-direct", hostDurations(new TestContext.MapSettings("relaygate.channels.slack-direct",
-                                                                          Map.of("tolerance", "5 minutes"))),
-                CLOCK, new TestContext.MapState(), System.getLogger("test"))));
+        SettingsException both = assertThrows(SettingsException.class, () -> new SlackProvider().create(
+                TestContext.of("slack-direct", Map.of("tolerance", "5 minutes"), CLOCK)));
         assertThat(both.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
                 "relaygate.channels.slack-direct.signing-secret: required",
-                "relaygate.channels.slack-direct.tolerance: expected an ISO-8601 duration")));
-    }
-
-    /**
-     * The host refuses a bad duration with a SettingsException naming the key (the Settings contract); the test
-     * context's map settings let Duration.parse fail bare.
-     */
-    private static Settings hostDurations(TestContext.MapSettings map) {
-        return new Settings() {
-            @Override
-            public String prefix() {
-                return map.prefix();
-            }
-
-            @Override
-            public Optional<String> text(String key) {
-                return map.text(key);
-            }
-
-            @Override
-            public String required(String key) {
-                return map.required(key);
-            }
-
-            @Override
-            public Duration duration(String key, Duration defaultValue) {
-                try {
-                    return map.duration(key, defaultValue);
-                } catch (DateTimeParseException e) {
-                    throw new SettingsException(prefix() + "." + key, "expected an ISO-8601 duration");
-                }
-            }
-
-            @Override
-            public int integer(String key, int defaultValue) {
-                return map.integer(key, defaultValue);
-            }
-
-            @Override
-            public Optional<Secret> secret(String key) {
-                return map.secret(key);
-            }
-
-            @Override
-            public List<String> list(String key) {
-                return map.list(key);
-            }
-        };
+                "relaygate.channels.slack-direct.tolerance: expected an ISO-8601 duration such as PT30S, got '5 minutes'")));
     }
 }
