@@ -11,11 +11,13 @@ import java.util.Optional;
 public final class HandlerException extends Exception {
     private final Optional<Duration> retryAfter;
     private final boolean giveUp;
+    private final Optional<String> detail;
 
-    private HandlerException(String message, Optional<Duration> retryAfter, boolean giveUp) {
+    private HandlerException(String message, Optional<Duration> retryAfter, boolean giveUp, Optional<String> detail) {
         super(Objects.requireNonNull(message));
         this.retryAfter = retryAfter;
         this.giveUp = giveUp;
+        this.detail = detail;
     }
 
     /**
@@ -25,7 +27,7 @@ public final class HandlerException extends Exception {
      * @return the exception
      */
     public static HandlerException retry(String message) {
-        return new HandlerException(message, Optional.empty(), false);
+        return new HandlerException(message, Optional.empty(), false, Optional.empty());
     }
 
     /**
@@ -36,7 +38,7 @@ public final class HandlerException extends Exception {
      * @return the exception
      */
     public static HandlerException retryAfter(String message, Duration retryAfter) {
-        return new HandlerException(message, Optional.of(retryAfter), false);
+        return new HandlerException(message, Optional.of(retryAfter), false, Optional.empty());
     }
 
     /**
@@ -46,7 +48,27 @@ public final class HandlerException extends Exception {
      * @return the exception
      */
     public static HandlerException giveUp(String message) {
-        return new HandlerException(message, Optional.empty(), true);
+        return new HandlerException(message, Optional.empty(), true, Optional.empty());
+    }
+
+    /**
+     * The same failure with more about it, kept with the event (a dead letter's error) but never logged: the message
+     * is what logs show, so put there nothing that may quote user data, and put such text (an answer's body) here.
+     *
+     * @param detail more about the failure
+     * @return a copy with the detail
+     */
+    public HandlerException withDetail(String detail) {
+        return new HandlerException(getMessage(), retryAfter, giveUp, Optional.of(detail));
+    }
+
+    /**
+     * More about the failure, for the dead letter only.
+     *
+     * @return the detail
+     */
+    public Optional<String> detail() {
+        return detail;
     }
 
     /**

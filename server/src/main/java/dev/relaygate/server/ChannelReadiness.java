@@ -12,7 +12,7 @@ import dev.relaygate.api.spi.Channel;
 /**
  * Readiness of one channel in {@code /observe/health/ready}: DOWN with the channel's reason when it cannot accept
  * events (no secret, relay not answering), and DOWN for all while the gateway is starting or stopping or while the
- * inbox backlog is over 90% of its capacity.
+ * inbox backlog is over 90% of its capacity or of its bytes.
  */
 final class ChannelReadiness implements HealthCheck {
     private final String name;
@@ -56,6 +56,10 @@ final class ChannelReadiness implements HealthCheck {
         int backlog = inbox.backlog();
         if (backlog * 10L > inbox.capacity() * 9L) {
             return Health.down("inbox backlog at " + backlog + " of " + inbox.capacity());
+        }
+        long bytes = inbox.backlogBytes();
+        if (bytes > inbox.maxBytes() / 10 * 9) {
+            return Health.down("inbox backlog at " + bytes + " of " + inbox.maxBytes() + " bytes");
         }
         return safeHealth();
     }

@@ -1,6 +1,5 @@
 package dev.relaygate.server;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,13 +39,13 @@ final class ConfigCheck {
         long maxPayloadSize = Gateway.maxPayloadSize(config);
         Plugins plugins;
         try {
-            plugins = Plugins.load(ConfigCheck.class.getClassLoader(), Path.of(settings.text("plugins-dir").orElse("plugins")));
+            plugins = Plugins.load(ConfigCheck.class.getClassLoader(), GatewayConfig.pluginsDir(settings));
         } catch (SettingsException | StartupException e) {
             return new Report(List.of(e.getMessage()), List.of());
         }
         List<String> problems = new ArrayList<>();
         try {
-            settings.text("data-dir");
+            GatewayConfig.dataDir(settings);
             check(settings, problems, () -> GatewayConfig.apiToken(settings));
             check(settings, problems, () -> GatewayConfig.inbox(settings, maxPayloadSize));
             check(settings, problems, () -> GatewayConfig.ingress(settings, maxPayloadSize));

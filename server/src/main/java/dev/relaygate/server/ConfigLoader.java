@@ -14,7 +14,8 @@ import io.helidon.config.ConfigSources;
 /**
  * Loads the configuration in DESIGN.md section 4 order, highest first: system properties, environment variables
  * (Helidon's mapping, {@code RELAYGATE_INBOX_CAPACITY}), the plain env aliases of the relay channel
- * ({@code CHANNEL_RELAY_URL} ...), the {@code --config} file, and the bundled {@code application.yaml}.
+ * ({@code CHANNEL_RELAY_URL} ...), the {@code --config} file, and the bundled {@code application.yaml}; last, the
+ * {@code --config} file's folder as {@code relaygate.base-dir}.
  */
 final class ConfigLoader {
     static final String SLACK_RELAY = "slack-relay";
@@ -52,6 +53,10 @@ final class ConfigLoader {
         }
         file.ifPresent(path -> builder.addSource(ConfigSources.file(path).mediaType(MediaTypes.APPLICATION_YAML).build()));
         builder.addSource(ConfigSources.classpath("application.yaml").build());
+        // Relative data-dir and plugins-dir are relative to the configuration file, wherever the JVM was started.
+        file.ifPresent(path -> builder.addSource(ConfigSources.create(
+                Map.of(GatewayConfig.BASE_DIR, path.toAbsolutePath().normalize().getParent().toString()))
+                                                         .name("the --config file's folder").build()));
         try {
             return builder.build();
         } catch (RuntimeException e) {

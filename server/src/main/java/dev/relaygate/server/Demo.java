@@ -27,7 +27,7 @@ import jakarta.json.Json;
 final class Demo {
     static final String TEAM = "T0DEMO";
     static final String CONVERSATION = "D0DEMO";
-    static final String API_TOKEN = "demo-token";
+    static final String API_TOKEN = "relaygate-demo-token";
 
     private Demo() {
     }

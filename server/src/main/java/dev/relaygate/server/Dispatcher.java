@@ -226,7 +226,8 @@ final class Dispatcher {
             // The handler's own interruption, not a stop: a failed try like any other.
             return Optional.of(Failure.of(e.toString(), e.getClass().getName(), Optional.empty(), false));
         } catch (HandlerException e) {
-            return Optional.of(Failure.of(e.getMessage(), e.getMessage(), e.retryAfter(), e.gaveUp()));
+            return Optional.of(Failure.of(e.getMessage() + e.detail().map(detail -> ": " + detail).orElse(""),
+                                          e.getMessage(), e.retryAfter(), e.gaveUp()));
         } catch (ChannelException e) {
             return Optional.of(Failure.of(e.getMessage(), e.getMessage(), Optional.empty(), !e.retryable()));
         } catch (Throwable t) {

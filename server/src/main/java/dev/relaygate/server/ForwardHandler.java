@@ -95,15 +95,19 @@ final class ForwardHandler implements EventHandler {
     }
 
     private HandlerException failure(int status, String answer, HttpClientResponse response) {
-        String error = "agent answered HTTP " + status + (answer.isBlank() ? "" : ": " + abbreviate(answer));
+        // The agent's body may quote the event: it goes with the dead letter, not into the logs.
+        String error = "agent answered HTTP " + status;
+        HandlerException failure;
         if (status == 410) {
-            return HandlerException.giveUp(error + " (410 Gone: not retried)");
+            failure = HandlerException.giveUp(error + " (410 Gone: not retried)");
+        } else {
+            Optional<Duration> retryAfter = status == 429 || status == 503
+                    ? response.headers().first(HeaderNames.RETRY_AFTER).flatMap(v -> RetryAfter.parse(v, clock.instant()))
+                    : Optional.empty();
+            failure = retryAfter.map(pause -> HandlerException.retryAfter(error, pause))
+                    .orElseGet(() -> HandlerException.retry(error));
         }
-        Optional<Duration> retryAfter = status == 429 || status == 503
-                ? response.headers().first(HeaderNames.RETRY_AFTER).flatMap(v -> RetryAfter.parse(v, clock.instant()))
-                : Optional.empty();
-        return retryAfter.map(pause -> HandlerException.retryAfter(error, pause))
-                .orElseGet(() -> HandlerException.retry(error));
+        return answer.isBlank() ? failure : failure.withDetail(abbreviate(answer));
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.relaygate.server;
 
 import java.lang.System.Logger.Level;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,13 +54,12 @@ final class Gateway implements AutoCloseable {
         ConfigSettings settings = new ConfigSettings(config.get("relaygate"));
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            this.plugins = Plugins.load(Gateway.class.getClassLoader(),
-                                        Path.of(settings.text("plugins-dir").orElse("plugins")));
+            this.plugins = Plugins.load(Gateway.class.getClassLoader(), GatewayConfig.pluginsDir(settings));
             opened.addAll(plugins.loaders());
             Map<String, GatewayConfig.ChannelSpec> specs = channelSpecs(settings);
             GatewayConfig.IngressSettings limits = GatewayConfig.ingress(settings, maxPayloadSize(config));
             EventHandler handler = GatewayConfig.handler(settings, plugins, clock);
-            this.dataDir = DataDir.lock(Path.of(settings.text("data-dir").orElse("data")));
+            this.dataDir = DataDir.lock(GatewayConfig.dataDir(settings));
             opened.add(dataDir);
             this.state = SqliteState.open(dataDir);
             opened.add(state);
@@ -155,6 +153,10 @@ final class Gateway implements AutoCloseable {
 
     Inbox inbox() {
         return inbox;
+    }
+
+    Ingress ingress() {
+        return ingress;
     }
 
     @Override

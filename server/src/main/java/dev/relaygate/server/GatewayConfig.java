@@ -1,5 +1,6 @@
 package dev.relaygate.server;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +29,8 @@ import dev.relaygate.api.spi.StateStore;
  * stops at the first problem, {@link ConfigCheck} runs them all and reports every problem.
  */
 final class GatewayConfig {
+    /** The full key of the folder relative paths resolve against. */
+    static final String BASE_DIR = "relaygate.base-dir";
     /** The shortest {@code relaygate.api-token} accepted. */
     static final int MIN_API_TOKEN = 16;
 
@@ -191,6 +194,40 @@ final class GatewayConfig {
             }
         }
         return token;
+    }
+
+    /**
+     * {@code relaygate.data-dir}, resolved against {@code relaygate.base-dir}.
+     */
+    static Path dataDir(ConfigSettings settings) {
+        return folder(settings, "data-dir", "data");
+    }
+
+    /**
+     * {@code relaygate.plugins-dir}, resolved against {@code relaygate.base-dir}.
+     */
+    static Path pluginsDir(ConfigSettings settings) {
+        return folder(settings, "plugins-dir", "plugins");
+    }
+
+    /**
+     * A folder setting: absolute as given, relative to {@code relaygate.base-dir} (the {@code --config} file's folder
+     * by default), or, with neither, relative to the working directory, which is said in a warning because it depends
+     * on where the process was started.
+     */
+    private static Path folder(ConfigSettings settings, String key, String defaultValue) {
+        Optional<String> base = settings.text("base-dir");
+        Path path = Path.of(settings.text(key).orElse(defaultValue));
+        if (path.isAbsolute()) {
+            return path.normalize();
+        }
+        if (base.isEmpty()) {
+            System.getLogger(GatewayConfig.class.getName()).log(System.Logger.Level.WARNING, settings.fullKey(key) + " '"
+                    + path + "' is relative and no --config file or " + BASE_DIR + " says to what: using the working "
+                    + "directory, " + path.toAbsolutePath().normalize());
+            return path.toAbsolutePath().normalize();
+        }
+        return Path.of(base.get()).resolve(path).toAbsolutePath().normalize();
     }
 
     static RetrySchedule retrySchedule(ConfigSettings settings) {

@@ -104,6 +104,7 @@ final class Plugins {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
+        DataDir.warnIfShared(dir, "relaygate.plugins-dir", "whoever can write there can run code in the gateway");
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".jar") && Files.isRegularFile(f))
                     .sorted()

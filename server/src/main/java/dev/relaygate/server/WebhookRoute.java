@@ -10,6 +10,7 @@ import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -38,6 +39,7 @@ final class WebhookRoute {
     private static final Rejection STORE_FAILED = Rejection.unavailable("storage unavailable");
     private static final Rejection VERIFICATION_FAILED = Rejection.unauthorized("verification failed");
     private static final Rejection INVALID_BODY = Rejection.badRequest("invalid body");
+    private static final Rejection METHOD_NOT_ALLOWED = new Rejection(405, "method not allowed");
     private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
 
     private final String name;
@@ -126,12 +128,8 @@ final class WebhookRoute {
     }
 
     void methodNotAllowed(ServerRequest req, ServerResponse res) {
-        metrics.webhook(name, "method not allowed");
         res.header(HeaderNames.ALLOW, "POST");
-        if (req.content().hasEntity()) {
-            res.header(HeaderValues.CONNECTION_CLOSE);
-        }
-        JsonErrors.send(res, 405, "method not allowed");
+        refuseUnread(req, res, METHOD_NOT_ALLOWED);
     }
 
     private WebhookRequest.Builder headers(ServerRequest req) {
@@ -197,12 +195,17 @@ final class WebhookRoute {
         }
     }
 
-    // Refused before the body was read: closing the connection spares reading it.
+    // Refused before the body was read: the connection is closed rather than the body read. Helidon 4.5 sends
+    // "Connection: close" but would then parse the unread body as the next request; only this exception closes it.
     private void refuseUnread(ServerRequest req, ServerResponse res, Rejection rejection) {
-        if (req.content().hasEntity() && !req.content().consumed()) {
+        boolean unread = req.content().hasEntity() && !req.content().consumed();
+        if (unread) {
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
         reject(req, res, rejection);
+        if (unread) {
+            throw new CloseConnectionException("refused before the body was read");
+        }
     }
 
     // The peer was read before the body: once a connection is closed, Helidon cannot tell it any more.
@@ -222,6 +225,7 @@ final class WebhookRoute {
         } catch (RuntimeException e) {
             LOGGER.log(Level.TRACE, "No answer for a lost body", e);
         }
+        throw new CloseConnectionException("the body did not arrive whole");
     }
 
     private void reject(ServerRequest req, ServerResponse res, Rejection rejection) {

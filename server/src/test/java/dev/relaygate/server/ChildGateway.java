@@ -1,5 +1,6 @@
 package dev.relaygate.server;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,22 @@ import static org.hamcrest.Matchers.is;
  */
 record ChildGateway(Process process, int port) {
     private static final Pattern PORT = Pattern.compile("Relaygate accepting on port (\\d+)");
+
+    /**
+     * Starts the gateway with the JVM flags {@code bin/relaygate} gives it (its {@code DEFAULT_JAVA_OPTS}), so that
+     * memory tests run against the heap a deployment gets.
+     */
+    static ChildGateway startWithScriptFlags(Path config, Path log) throws Exception {
+        return start(config, log, scriptFlags().toArray(String[]::new));
+    }
+
+    static List<String> scriptFlags() throws IOException {
+        // Surefire runs in the server module's folder; the script is in the checkout's bin/.
+        Matcher flags = Pattern.compile("(?m)^DEFAULT_JAVA_OPTS=\"([^\"]*)\"")
+                .matcher(Files.readString(Path.of("..", "bin", "relaygate")));
+        assertThat("bin/relaygate defines DEFAULT_JAVA_OPTS", flags.find(), is(true));
+        return List.of(flags.group(1).split(" "));
+    }
 
     static ChildGateway start(Path config, Path log, String... jvmOptions) throws Exception {
         List<String> command = new ArrayList<>();

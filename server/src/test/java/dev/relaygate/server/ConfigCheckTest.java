@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,7 @@ class ConfigCheckTest {
         assertThat(report.problems(), is(List.of(
                 "relaygate.inbox.dedup-window: expected an ISO-8601 duration such as PT30S, got 'soon'",
                 "relaygate.handler.url: expected an http or https URL with a host",
-                "relaygate.channels.gh.type: unknown channel type 'github'; known types: gated, slack-relay",
+                "relaygate.channels.gh.type: unknown channel type 'github'; known types: faulty, gated, slack-relay",
                 "relaygate.channels.other.relay-url: required when api-key is set",
                 "relaygate.channels.slack.signing-secret: expected 64 hex characters (32 bytes), got 3 characters")));
         assertThat(report.warnings(), is(List.of("relaygate.dispatch.max-concurency: unknown key, ignored")));
@@ -105,5 +107,48 @@ class ConfigCheckTest {
                                     new PrintStream(err, true, StandardCharsets.UTF_8)), is(0));
         assertThat(out.toString(StandardCharsets.UTF_8), is("relaygate: configuration OK\n"));
         assertThat(err.toString(StandardCharsets.UTF_8), is("relaygate: warning: relaygate.channels.slack.tolerence: unknown key, ignored\n"));
+    }
+
+    @Test
+    void severalProblemsOfOneChannelAndOfTheLimitsAreAllReported() {
+        ConfigCheck.Report report = ConfigCheck.run(TestGateway.config(dir, """
+                api-token: short
+                ingress:
+                  max-bytes-in-flight: 1000
+                  body-timeout: PT0S
+                inbox:
+                  max-bytes: lots
+                dispatch:
+                  max-bytes-in-flight: 0
+                channels:
+                  slack:
+                    signing-secret: abc
+                    request-timeout: soon
+                    tolerance: later
+                """, ""));
+        assertThat(report.problems(), is(List.of(
+                "relaygate.api-token: must be at least 16 visible ASCII characters without spaces (for example: openssl rand -hex 24)",
+                "relaygate.inbox.max-bytes: expected a whole number of bytes (at least 1), got 'lots'",
+                "relaygate.ingress.max-bytes-in-flight: must be at least twice server.max-payload-size (2097152), got 1000",
+                "relaygate.dispatch.max-bytes-in-flight: expected a whole number of bytes (at least 1), got '0'",
+                "relaygate.channels.slack.signing-secret: expected 64 hex characters (32 bytes), got 3 characters",
+                "relaygate.channels.slack.request-timeout: expected an ISO-8601 duration such as PT30S, got 'soon'",
+                "relaygate.channels.slack.tolerance: expected an ISO-8601 duration such as PT30S, got 'later'")));
+        assertThat("the API token is never shown", String.join("\n", report.problems()).contains("short"), is(false));
+    }
+
+    @Test
+    void relativeFoldersAreRelativeToTheConfigurationFile() throws Exception {
+        Path etc = dir.resolve("etc");
+        Files.createDirectories(etc);
+        Path config = etc.resolve("relaygate.yaml");
+        Files.writeString(config, "relaygate:\n  data-dir: ../var/data\n");
+        ConfigSettings settings = new ConfigSettings(ConfigLoader.load(Optional.of(config), Map.of()).get("relaygate"));
+        assertThat(GatewayConfig.dataDir(settings), is(dir.resolve("var").resolve("data").toAbsolutePath()));
+        assertThat(GatewayConfig.pluginsDir(settings), is(etc.resolve("plugins").toAbsolutePath()));
+
+        // Without a file (and without relaygate.base-dir) it is the working directory, as a warning says.
+        ConfigSettings bare = new ConfigSettings(ConfigLoader.load(Optional.empty(), Map.of()).get("relaygate"));
+        assertThat(GatewayConfig.dataDir(bare), is(Path.of("data").toAbsolutePath()));
     }
 }

@@ -11,6 +11,11 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1ClientResponse;
@@ -43,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class ForwardHandlerTest {
     private static final String KEY = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private static final String TOKEN = "forward-api-token";
+    private static final String TOKEN = "forward-api-token-0";
     private static final String PROXY = "/proxy/slack/chat.postMessage";
     // Frozen, but at the real now: the reference library checks webhook-timestamp against the system clock.
     private static final Clock CLOCK = Clock.fixed(Instant.now().truncatedTo(ChronoUnit.SECONDS), ZoneOffset.UTC);
@@ -168,7 +173,7 @@ class ForwardHandlerTest {
         JsonObject letter = awaitDeadLetter();
         assertThat(letter.getString("id"), is(id));
         assertThat(letter.getInt("attempts"), is(1));
-        assertThat(letter.getString("error"), is("agent answered HTTP 410: unsubscribed (410 Gone: not retried)"));
+        assertThat(letter.getString("error"), is("agent answered HTTP 410 (410 Gone: not retried): unsubscribed"));
         assertThat(letter.getJsonObject("event").getString("text"), is("anyone?"));
         assertThat("no retry after 410", gw.pauses, empty());
 
@@ -234,6 +239,44 @@ class ForwardHandlerTest {
         assertThat(event.getString("thread"), is("1700000000.000200"));
         assertThat(event.getJsonObject("approval"),
                    is(Json.createObjectBuilder().add("request_id", "req-42").add("decision", "approve").build()));
+    }
+
+    @Test
+    void theAgentsErrorBodiesGoWithTheDeadLetterNotIntoTheLogs() throws Exception {
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger dispatcher = Logger.getLogger(Dispatcher.class.getName());
+        dispatcher.addHandler(capture);
+        try {
+            agent.answer(new FakeAgent.Answer(500, "card 4111-1111 of ann@example.com"),
+                         new FakeAgent.Answer(410, "ann@example.com unsubscribed"));
+            relay.message("direct_message", "D1", "pay", Optional.empty());
+            agent.next();
+            agent.next();
+            JsonObject letter = awaitDeadLetter();
+            assertThat(letter.getString("error"),
+                       is("agent answered HTTP 410 (410 Gone: not retried): ann@example.com unsubscribed"));
+            List<String> warnings = logged.stream().filter(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+                    .map(LogRecord::getMessage).toList();
+            assertThat(warnings.size(), is(2));
+            assertThat(warnings.get(0).endsWith(": agent answered HTTP 500"), is(true));
+            assertThat(warnings.get(1).endsWith(": agent answered HTTP 410 (410 Gone: not retried)"), is(true));
+        } finally {
+            dispatcher.removeHandler(capture);
+        }
     }
 
     private JsonObject awaitDeadLetter() throws InterruptedException {

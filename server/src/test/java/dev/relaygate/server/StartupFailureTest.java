@@ -36,7 +36,7 @@ class StartupFailureTest {
     @Test
     void unknownChannelType() {
         assertThat(failure("channels:\n  x:\n    type: nope"),
-                   is("relaygate.channels.x.type: unknown channel type 'nope'; known types: gated, slack-relay"));
+                   is("relaygate.channels.x.type: unknown channel type 'nope'; known types: faulty, gated, slack-relay"));
     }
 
     @Test
@@ -104,6 +104,46 @@ class StartupFailureTest {
     }
 
     @Test
+    void aPluginWhoseTypeFailsIsOneLineNamingItsJar() throws IOException {
+        Path jar = dir.resolve("plugins").resolve("broken-type.jar");
+        PluginJars.build(jar, Map.of("com.example.broken.BrokenType", """
+                package com.example.broken;
+                public final class BrokenType implements dev.relaygate.api.spi.ChannelProvider {
+                    public String type() { throw new IllegalStateException("no type today"); }
+                    public dev.relaygate.api.spi.Channel create(dev.relaygate.api.spi.ChannelContext context) {
+                        throw new UnsupportedOperationException();
+                    }
+                }
+                """), List.of("com.example.broken.BrokenType"));
+        assertThat(failure(""), is("cannot load channel plugins from " + jar + ": IllegalStateException: no type today"));
+    }
+
+    @Test
+    void aPluginThatCannotCreateItsChannelIsOneLineNamingItsJar() throws IOException {
+        Path jar = dir.resolve("plugins").resolve("missing-class.jar");
+        PluginJars.build(jar, Map.of("com.example.broken.MissingClass", """
+                package com.example.broken;
+                public final class MissingClass implements dev.relaygate.api.spi.ChannelProvider {
+                    public String type() { return "missing-class"; }
+                    public dev.relaygate.api.spi.Channel create(dev.relaygate.api.spi.ChannelContext context) {
+                        // What a class left out of the plugin's jar looks like at run time.
+                        throw new NoClassDefFoundError("com/example/broken/Helper");
+                    }
+                }
+                """), List.of("com.example.broken.MissingClass"));
+        assertThat(failure("channels:\n  slack:\n    enabled: false\n  x:\n    type: missing-class"),
+                   is("relaygate.channels.x: channel type 'missing-class' from " + jar
+                              + " failed: NoClassDefFoundError: com/example/broken/Helper"));
+    }
+
+    @Test
+    void aShortApiTokenIsRefusedWithoutShowingIt() {
+        String message = failure("api-token: \"hunter2 hunter2\"\nchannels:\n  slack:\n    enabled: false");
+        assertThat(message, is("relaygate.api-token: must be at least 16 visible ASCII characters without spaces "
+                                       + "(for example: openssl rand -hex 24)"));
+    }
+
+    @Test
     void aTakenPortIsNamedAndReleasesEverything() throws IOException {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String relay = "channels:\n  slack:\n    signing-secret: " + TestGateway.SECRET_HEX;
@@ -143,6 +183,6 @@ class StartupFailureTest {
         String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.exitValue(), is(2));
         assertThat(err, is("relaygate: relaygate.channels.slack.type: unknown channel type 'slak-relay'; known types: "
-                                   + "gated, slack-relay\n"));
+                                   + "faulty, gated, slack-relay\n"));
     }
 }
