@@ -89,8 +89,8 @@ final class Dispatcher {
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) {
-                // Nothing may stop this loop, or delivery would stop in silence; the entry is tried again.
-                Throwables.rethrowIfFatal(t);
+                // Nothing may stop this loop, an OutOfMemoryError included, or delivery would stop in silence; the entry
+                // is tried again after a pause.
                 LOGGER.log(Level.ERROR, "The dispatcher failed to start delivery " + (entry == null ? "" : entry.id())
                         + "; trying again", t);
                 try {
@@ -131,9 +131,8 @@ final class Dispatcher {
             } catch (InterruptedException e) {
                 return; // only stop() interrupts a lane
             } catch (Throwable t) {
-                // A bug, not the handler (whose failures are caught): the entry stays undelivered in the store until
-                // the next start, and the conversation goes on rather than stalling behind it.
-                Throwables.rethrowIfFatal(t);
+                // A bug or an OutOfMemoryError, not the handler (whose failures are caught): the entry stays undelivered
+                // in the store until the next start, and the conversation goes on rather than stalling behind it.
                 LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " broke off", t);
             }
         }
@@ -231,7 +230,6 @@ final class Dispatcher {
         } catch (ChannelException e) {
             return Optional.of(Failure.of(e.getMessage(), e.getMessage(), Optional.empty(), !e.retryable()));
         } catch (Throwable t) {
-            Throwables.rethrowIfFatal(t);
             // The message of an arbitrary exception may quote user text: logs get the class, the dead letter all.
             LOGGER.log(Level.DEBUG, "Handler failure detail", t);
             return Optional.of(Failure.of(t.toString(), t.getClass().getName(), Optional.empty(), false));

@@ -513,15 +513,13 @@ final class SqliteInbox implements Inbox {
             batch.clear();
             try {
                 batch.add(ops.take());
-            } catch (InterruptedException e) {
-                continue;
-            }
-            ops.drainTo(batch, MAX_BATCH - 1);
-            stopping = batch.remove(stop);
-            try {
+                ops.drainTo(batch, MAX_BATCH - 1);
+                stopping = batch.remove(stop);
                 commit(batch, stopping);
+            } catch (InterruptedException e) {
+                // Only STOP ends the writer.
             } catch (Throwable t) {
-                // Nothing may stop the writer: every caller would wait for it forever.
+                // Nothing may stop the writer, an OutOfMemoryError included: every caller would wait for it forever.
                 LOGGER.log(Level.ERROR, "Inbox writer failed on " + batch.size() + " operations", t);
                 batch.forEach(op -> op.result.completeExceptionally(t));
             }

@@ -59,7 +59,15 @@ class ApiTest {
     }
 
     private Http1ClientResponse call(String method, String path, String body, String authorization) {
-        Http1ClientRequest request = gw.client.method(Method.create(method)).uri(path);
+        // The client takes a query apart only through queryParam: "?" in a path is sent as part of the path.
+        String[] parts = path.split("\\?", 2);
+        Http1ClientRequest request = gw.client.method(Method.create(method)).uri(parts[0]);
+        if (parts.length == 2) {
+            for (String pair : parts[1].split("&")) {
+                String[] nameValue = pair.split("=", 2);
+                request.queryParam(nameValue[0], nameValue[1]);
+            }
+        }
         if (authorization != null) {
             request.header(HeaderNames.AUTHORIZATION, authorization);
         }
@@ -203,5 +211,18 @@ class ApiTest {
                    is(new Answer(404, "{\"ok\":false,\"error\":\"no dead letter 'msg_nope'\"}")));
         assertThat(api("POST", "/api/v1/dead-letters/replay", null),
                    is(new Answer(200, "{\"ok\":true,\"replayed\":0,\"remaining\":0}")));
+        assertThat(api("GET", "/api/v1/dead-letters/msg_nope", null),
+                   is(new Answer(404, "{\"ok\":false,\"error\":\"no dead letter 'msg_nope'\"}")));
+    }
+
+    @Test
+    void deadLetterPagesAreBounded() {
+        for (String limit : new String[] {"0", "501", "-1", "lots", "99999999999"}) {
+            assertThat(limit, api("GET", "/api/v1/dead-letters?limit=" + limit, null), is(new Answer(400,
+                    "{\"ok\":false,\"error\":\"'limit' must be a whole number from 1 to 500\"}")));
+        }
+        assertThat(api("GET", "/api/v1/dead-letters?limit=500", null).status(), is(200));
+        assertThat(api("GET", "/api/v1/dead-letters?after=msg_nope", null), is(new Answer(400,
+                "{\"ok\":false,\"error\":\"'after' is not a delivery id this gateway knows\"}")));
     }
 }

@@ -110,4 +110,17 @@ class SqliteInboxTest {
         assertThat(e.getMessage(), is("relaygate.data-dir: cannot open inbox.db: inbox.db has schema version 2; "
                                               + "this build reads version 1"));
     }
+
+    @Test
+    void theBacklogFiguresComeFromMemoryNotFromTheWriter() throws Exception {
+        withInbox(inbox -> {
+            inbox.offer(List.of(InboxTest.event("a"), InboxTest.event("b")));
+            // A closed inbox has no writer: gauges and readiness must not need it.
+            inbox.close();
+            assertThat(inbox.backlog(), is(2));
+            assertThat(inbox.backlogBytes(), is(2 * Inbox.size(InboxTest.event("a"))));
+            assertThat(inbox.oldestUndelivered(), is(Optional.of(InboxTest.event("a").receivedAt())));
+            return null;
+        });
+    }
 }
