@@ -166,8 +166,8 @@ final class ApiRoutes {
     }
 
     /**
-     * A page of dead letters, oldest first, without their raw bodies and with their texts cut short; {@code next} is
-     * the {@code after} of the next page, present while there may be more.
+     * A page of dead letters, oldest first, without their raw bodies and with their texts cut short; {@code total}
+     * counts them all, {@code next} is the {@code after} of the next page, present while there are more.
      */
     private Answer listDeadLetters(ServerRequest req) {
         int limit;
@@ -188,7 +188,7 @@ final class ApiRoutes {
         JsonArrayBuilder list = Json.createArrayBuilder();
         letters.stream().limit(limit).forEach(letter -> list.add(deadLetter(letter, EventJson.summary(letter.event(),
                                                                                                       letter.entry().asAttempt()))));
-        JsonObjectBuilder answer = Json.createObjectBuilder().add("dead_letters", list);
+        JsonObjectBuilder answer = Json.createObjectBuilder().add("dead_letters", list).add("total", inbox.deadLetterCount());
         if (letters.size() > limit) {
             answer.add("next", letters.get(limit - 1).entry().id());
         }

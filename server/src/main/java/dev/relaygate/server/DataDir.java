@@ -62,6 +62,10 @@ final class DataDir implements AutoCloseable {
         }
     }
 
+    Path path() {
+        return path.toAbsolutePath();
+    }
+
     /**
      * A connection to a SQLite database in the folder: WAL, and synchronous FULL, so a commit is on disk when it
      * returns.

@@ -135,7 +135,8 @@ final class Gateway implements AutoCloseable {
             }
         });
         phase = Phase.ACCEPTING;
-        LOGGER.log(Level.INFO, "Relaygate accepting on port " + server.port() + " with channels " + channels.keySet());
+        LOGGER.log(Level.INFO, "Relaygate accepting on port " + server.port() + " with channels " + channels.keySet()
+                + ", data in " + dataDir.path());
         return this;
     }
 

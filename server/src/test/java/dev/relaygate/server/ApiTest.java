@@ -206,7 +206,7 @@ class ApiTest {
 
     @Test
     void deadLettersStartEmpty() {
-        assertThat(api("GET", "/api/v1/dead-letters", null), is(new Answer(200, "{\"ok\":true,\"dead_letters\":[]}")));
+        assertThat(api("GET", "/api/v1/dead-letters", null), is(new Answer(200, "{\"ok\":true,\"dead_letters\":[],\"total\":0}")));
         assertThat(api("DELETE", "/api/v1/dead-letters/msg_nope", null),
                    is(new Answer(404, "{\"ok\":false,\"error\":\"no dead letter 'msg_nope'\"}")));
         assertThat(api("POST", "/api/v1/dead-letters/replay", null),
