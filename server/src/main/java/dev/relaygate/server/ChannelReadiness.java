@@ -53,13 +53,13 @@ final class ChannelReadiness implements HealthCheck {
             return Health.down("gateway is " + gateway.phase().name().toLowerCase(Locale.ROOT));
         }
         Inbox inbox = gateway.inbox();
-        int backlog = inbox.backlog();
-        if (backlog * 10L > inbox.capacity() * 9L) {
-            return Health.down("inbox backlog at " + backlog + " of " + inbox.capacity());
+        int backlog = inbox.backlog().size();
+        if (backlog * 10L > inbox.backlog().capacity() * 9L) {
+            return Health.down("inbox backlog at " + backlog + " of " + inbox.backlog().capacity());
         }
-        long bytes = inbox.backlogBytes();
-        if (bytes > inbox.maxBytes() / 10 * 9) {
-            return Health.down("inbox backlog at " + bytes + " of " + inbox.maxBytes() + " bytes");
+        long bytes = inbox.backlog().bytes();
+        if (bytes > inbox.backlog().maxBytes() / 10 * 9) {
+            return Health.down("inbox backlog at " + bytes + " of " + inbox.backlog().maxBytes() + " bytes");
         }
         return safeHealth();
     }

@@ -65,7 +65,7 @@ final class Gateway implements AutoCloseable {
             opened.add(state);
             this.inbox = inbox(GatewayConfig.inbox(settings, maxPayloadSize(config)), dataDir, clock);
             opened.add(inbox);
-            metrics.inbox(inbox, clock);
+            metrics.inbox(inbox.backlog(), clock);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
             this.shutdownGrace = GatewayConfig.shutdownGrace(settings);

@@ -150,11 +150,7 @@ final class GatewayConfig {
      */
     static InboxSettings inbox(ConfigSettings settings, long maxPayloadSize) {
         int capacity = positive(settings, "inbox.capacity", 10_000);
-        long maxBytes = settings.bytes("inbox.max-bytes", 64L << 20);
-        if (maxPayloadSize > 0 && maxBytes < 2 * maxPayloadSize) {
-            throw new SettingsException(settings.fullKey("inbox.max-bytes"), "must be at least twice "
-                    + "server.max-payload-size (" + 2 * maxPayloadSize + "), got " + maxBytes);
-        }
+        long maxBytes = twicePayload(settings, "inbox.max-bytes", 64L << 20, maxPayloadSize);
         Duration dedupWindow = settings.duration("inbox.dedup-window", Duration.ofHours(24));
         String type = settings.text("inbox.type").orElse("durable");
         if (!type.equals("durable") && !type.equals("memory")) {
@@ -169,11 +165,7 @@ final class GatewayConfig {
      * bodies may use.
      */
     static IngressSettings ingress(ConfigSettings settings, long maxPayloadSize) {
-        long maxBytes = settings.bytes("ingress.max-bytes-in-flight", 16L << 20);
-        if (maxPayloadSize > 0 && maxBytes < 2 * maxPayloadSize) {
-            throw new SettingsException(settings.fullKey("ingress.max-bytes-in-flight"), "must be at least twice "
-                    + "server.max-payload-size (" + 2 * maxPayloadSize + "), got " + maxBytes);
-        }
+        long maxBytes = twicePayload(settings, "ingress.max-bytes-in-flight", 16L << 20, maxPayloadSize);
         Duration bodyTimeout = settings.duration("ingress.body-timeout", Duration.ofSeconds(10));
         if (bodyTimeout.isZero()) {
             throw new SettingsException(settings.fullKey("ingress.body-timeout"), "must be more than zero");
@@ -251,6 +243,18 @@ final class GatewayConfig {
 
     static Duration shutdownGrace(ConfigSettings settings) {
         return settings.duration("dispatch.shutdown-grace", Duration.ofSeconds(10));
+    }
+
+    /**
+     * A byte limit that must hold twice the largest body (-1 when Helidon's is unlimited).
+     */
+    private static long twicePayload(ConfigSettings settings, String key, long defaultValue, long maxPayloadSize) {
+        long bytes = settings.bytes(key, defaultValue);
+        if (maxPayloadSize > 0 && bytes < 2 * maxPayloadSize) {
+            throw new SettingsException(settings.fullKey(key), "must be at least twice server.max-payload-size ("
+                    + 2 * maxPayloadSize + "), got " + bytes);
+        }
+        return bytes;
     }
 
     private static int positive(ConfigSettings settings, String key, int defaultValue) {

@@ -62,13 +62,13 @@ final class GatewayMetrics {
      * The backlog, its limits, and the age of the oldest event not yet handled in seconds (0 when there is none), all
      * read from the inbox's memory: a scrape costs no store query.
      */
-    void inbox(Inbox inbox, Clock clock) {
-        // Micrometer holds a gauge's state object weakly: the inbox, which the gateway holds, is that object.
-        Gauge.builder("relaygate.inbox.backlog", inbox, Inbox::backlog).register(registry);
-        Gauge.builder("relaygate.inbox.capacity", inbox, Inbox::capacity).register(registry);
-        Gauge.builder("relaygate.inbox.backlog.bytes", inbox, Inbox::backlogBytes).register(registry);
-        Gauge.builder("relaygate.inbox.max.bytes", inbox, Inbox::maxBytes).register(registry);
-        Gauge.builder("relaygate.inbox.oldest.age", inbox, i -> i.oldestUndelivered()
+    void inbox(Backlog backlog, Clock clock) {
+        // Micrometer holds a gauge's state object weakly: the backlog, which the inbox holds, is that object.
+        Gauge.builder("relaygate.inbox.backlog", backlog, Backlog::size).register(registry);
+        Gauge.builder("relaygate.inbox.capacity", backlog, Backlog::capacity).register(registry);
+        Gauge.builder("relaygate.inbox.backlog.bytes", backlog, Backlog::bytes).register(registry);
+        Gauge.builder("relaygate.inbox.max.bytes", backlog, Backlog::maxBytes).register(registry);
+        Gauge.builder("relaygate.inbox.oldest.age", backlog, b -> b.oldest()
                         .map(at -> Duration.between(at, clock.instant()).toMillis() / 1000.0)
                         .orElse(0.0))
                 .baseUnit("seconds")

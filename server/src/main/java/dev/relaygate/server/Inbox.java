@@ -161,39 +161,12 @@ interface Inbox extends AutoCloseable {
     boolean delete(String id);
 
     /**
-     * When the oldest event not yet done or dead was received; from memory, no store read.
-     *
-     * @return its arrival, empty when the backlog is empty
-     */
-    Optional<Instant> oldestUndelivered();
-
-    /**
-     * Entries accepted and not yet done or dead.
+     * What is acknowledged and not yet handled or dead, with the limits: read from memory, never from the store, so
+     * capacity checks, readiness and gauges cost no query.
      *
      * @return the backlog
      */
-    int backlog();
-
-    /**
-     * The stored size of the backlog's events.
-     *
-     * @return bytes
-     */
-    long backlogBytes();
-
-    /**
-     * The backlog limit in events.
-     *
-     * @return the capacity
-     */
-    int capacity();
-
-    /**
-     * The backlog limit in bytes.
-     *
-     * @return the limit
-     */
-    long maxBytes();
+    Backlog backlog();
 
     /**
      * Refuses further offers.

@@ -243,28 +243,8 @@ final class MemoryInbox implements Inbox {
     }
 
     @Override
-    public Optional<Instant> oldestUndelivered() {
-        return backlog.oldest();
-    }
-
-    @Override
-    public int backlog() {
-        return backlog.size();
-    }
-
-    @Override
-    public long backlogBytes() {
-        return backlog.bytes();
-    }
-
-    @Override
-    public int capacity() {
-        return backlog.capacity();
-    }
-
-    @Override
-    public long maxBytes() {
-        return backlog.maxBytes();
+    public Backlog backlog() {
+        return backlog;
     }
 
     @Override

@@ -42,7 +42,7 @@ class BackpressureTest {
                 assertStatus(gw.postSigned(EVENT.formatted(i, i)), 200, "{\"ok\":true}");
             }
             assertStatus(gw.postSigned(EVENT.formatted(99, 99)), 503, "{\"ok\":false,\"error\":\"event queue full\"}");
-            assertThat(gw.gateway.inbox().backlog(), is(capacity));
+            assertThat(gw.gateway.inbox().backlog().size(), is(capacity));
             gw.recorder.release();
             for (int i = 0; i < capacity; i++) {
                 assertThat(gw.recorder.next().id(), is(Integer.toString(i)));

@@ -77,8 +77,8 @@ class DispatchOrderTest {
                 last.put(event.conversation(), n);
             }
             // "done" is committed right after the handler returns, not before: wait for the last ones.
-            TestGateway.eventually("backlog 21", () -> gw.gateway.inbox().backlog() == 21);
-            assertThat("only the blocked conversation is left", gw.gateway.inbox().backlog(), is(21));
+            TestGateway.eventually("backlog 21", () -> gw.gateway.inbox().backlog().size() == 21);
+            assertThat("only the blocked conversation is left", gw.gateway.inbox().backlog().size(), is(21));
 
             gw.recorder.release("CSLOW");
             for (int n = 0; n <= 20; n++) {

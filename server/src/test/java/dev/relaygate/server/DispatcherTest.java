@@ -57,7 +57,7 @@ class DispatcherTest {
         } finally {
             dispatcher.stop(Duration.ofSeconds(1));
         }
-        TestGateway.eventually("done", () -> memory.backlog() == 0);
+        TestGateway.eventually("done", () -> memory.backlog().size() == 0);
         assertThat("handled once", handled.isEmpty(), is(true));
     }
 }

@@ -69,12 +69,12 @@ class InboxTest {
         Inbox inbox = inbox(type, 3);
         assertThat(inbox.offer(List.of(event("1"), event("2"))), is(Inbox.Offer.STORED));
         assertThat(inbox.offer(List.of(event("3"), event("4"))), is(Inbox.Offer.FULL));
-        assertThat(inbox.backlog(), is(2));
+        assertThat(inbox.backlog().size(), is(2));
         assertThat(inbox.offer(List.of(event("3"))), is(Inbox.Offer.STORED));
         assertThat(inbox.event(inbox.take()).id(), is("1"));
         assertThat(inbox.event(inbox.take()).id(), is("2"));
         assertThat(inbox.event(inbox.take()).id(), is("3"));
-        assertThat("a refused offer stored nothing: 4 was never seen", inbox.backlog(), is(3));
+        assertThat("a refused offer stored nothing: 4 was never seen", inbox.backlog().size(), is(3));
     }
 
     @ParameterizedTest
@@ -99,7 +99,7 @@ class InboxTest {
         inbox.retry(second, clock.instant().plusSeconds(5), "agent answered HTTP 500");
         inbox.dead(second.next(), "agent answered HTTP 500");
         // Marks are not waited for: they show once committed, a moment later.
-        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1 && inbox.backlog() == 0);
+        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1 && inbox.backlog().size() == 0);
 
         Inbox.DeadLetter letter = inbox.deadLetter(second.id()).orElseThrow();
         assertThat(letter.entry().id(), is(second.id()));
@@ -112,7 +112,7 @@ class InboxTest {
         assertThat(inbox.replay(second.id()), is(Inbox.Replay.REPLAYED));
         assertThat(inbox.deadLetterCount(), is(0));
         assertThat("same delivery id, the attempts count on", inbox.take(), is(second.next().next()));
-        assertThat(inbox.backlog(), is(1));
+        assertThat(inbox.backlog().size(), is(1));
     }
 
     @ParameterizedTest
@@ -143,7 +143,7 @@ class InboxTest {
         assertThat(inbox.offer(List.of(event(""))), is(Inbox.Offer.STORED));
         assertThat("only the fresh one of a mixed request", inbox.offer(List.of(event("e1"), event("e2"), event("e2"))),
                    is(Inbox.Offer.STORED));
-        assertThat(inbox.backlog(), is(6));
+        assertThat(inbox.backlog().size(), is(6));
         // Handled or not, the event stays known for the window.
         for (int i = 0; i < 6; i++) {
             inbox.done(inbox.take());
@@ -175,7 +175,7 @@ class InboxTest {
                 future.get();
             }
         }
-        assertThat(inbox.backlog(), is(senders * each));
+        assertThat(inbox.backlog().size(), is(senders * each));
         int[] next = new int[senders];
         for (int i = 0; i < senders * each; i++) {
             String[] id = inbox.event(inbox.take()).id().split("-");
@@ -195,7 +195,7 @@ class InboxTest {
         String large = "x".repeat((int) (MAX_BYTES * 6 / 10));
         ChannelEvent first = event("1", "", large, clock.instant());
         assertThat(inbox.offer(List.of(first)), is(Inbox.Offer.STORED));
-        assertThat(inbox.backlogBytes(), is(Inbox.size(first)));
+        assertThat(inbox.backlog().bytes(), is(Inbox.size(first)));
         assertThat("over max-bytes", inbox.offer(List.of(event("2", "", large, clock.instant()))), is(Inbox.Offer.FULL));
         assertThat("a small one still fits", inbox.offer(List.of(event("3"))), is(Inbox.Offer.STORED));
         Inbox.Entry entry = inbox.take();
@@ -252,11 +252,11 @@ class InboxTest {
             inbox.dead(inbox.take(), "x");
             inbox.dead(inbox.take(), "x");
             int expected = 2 * (round + 1);
-            TestGateway.eventually("dead letters", () -> inbox.deadLetterCount() == expected && inbox.backlog() == 0);
+            TestGateway.eventually("dead letters", () -> inbox.deadLetterCount() == expected && inbox.backlog().size() == 0);
         }
         assertThat(inbox.replayAll(), is(3));
         assertThat(inbox.deadLetterCount(), is(1));
-        assertThat(inbox.backlog(), is(3));
+        assertThat(inbox.backlog().size(), is(3));
         assertThat(inbox.event(inbox.take()).id(), is("r0a"));
         assertThat(inbox.event(inbox.take()).id(), is("r0b"));
         assertThat(inbox.event(inbox.take()).id(), is("r1a"));
@@ -267,15 +267,15 @@ class InboxTest {
     @ValueSource(strings = {"memory", "durable"})
     void theOldestUndeliveredEventComesFromMemory(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 10);
-        assertThat(inbox.oldestUndelivered(), is(Optional.empty()));
+        assertThat(inbox.backlog().oldest(), is(Optional.empty()));
         Instant early = clock.instant().minusSeconds(60);
         inbox.offer(List.of(event("late", "", "{}", clock.instant()), event("early", "", "{}", early)));
-        assertThat(inbox.oldestUndelivered(), is(Optional.of(early)));
+        assertThat(inbox.backlog().oldest(), is(Optional.of(early)));
         Inbox.Entry late = inbox.take();
         Inbox.Entry first = inbox.take();
         inbox.done(first);
-        TestGateway.eventually("the early one done", () -> inbox.oldestUndelivered().equals(Optional.of(clock.instant())));
+        TestGateway.eventually("the early one done", () -> inbox.backlog().oldest().equals(Optional.of(clock.instant())));
         inbox.done(late);
-        TestGateway.eventually("none left", () -> inbox.oldestUndelivered().isEmpty());
+        TestGateway.eventually("none left", () -> inbox.backlog().oldest().isEmpty());
     }
 }

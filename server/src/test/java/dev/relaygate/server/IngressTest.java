@@ -143,7 +143,7 @@ class IngressTest {
                 assertThat(response.status().code(), is(200));
             }
             assertThat("only the request without a fault reached the agent", gw.recorder.next().id(), is("e-fine"));
-            TestGateway.eventually("nothing left in the inbox", () -> gw.gateway.inbox().backlog() == 0);
+            TestGateway.eventually("nothing left in the inbox", () -> gw.gateway.inbox().backlog().size() == 0);
             assertThat(gw.recorder.events.isEmpty(), is(true));
         }
     }

@@ -60,7 +60,7 @@ class SqliteInboxTest {
         });
 
         withInbox(inbox -> {
-            assertThat(inbox.backlog(), is(3));
+            assertThat(inbox.backlog().size(), is(3));
             Inbox.Entry inHandler = inbox.take();
             assertThat("every field survives", inbox.event(inHandler), is(approval));
             assertThat(inHandler.id(), is(before.get(0).id()));
@@ -117,9 +117,9 @@ class SqliteInboxTest {
             inbox.offer(List.of(InboxTest.event("a"), InboxTest.event("b")));
             // A closed inbox has no writer: gauges and readiness must not need it.
             inbox.close();
-            assertThat(inbox.backlog(), is(2));
-            assertThat(inbox.backlogBytes(), is(2 * Inbox.size(InboxTest.event("a"))));
-            assertThat(inbox.oldestUndelivered(), is(Optional.of(InboxTest.event("a").receivedAt())));
+            assertThat(inbox.backlog().size(), is(2));
+            assertThat(inbox.backlog().bytes(), is(2 * Inbox.size(InboxTest.event("a"))));
+            assertThat(inbox.backlog().oldest(), is(Optional.of(InboxTest.event("a").receivedAt())));
             return null;
         });
     }

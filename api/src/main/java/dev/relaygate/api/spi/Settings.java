@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.relaygate.api.Secret;
+import dev.relaygate.api.SettingsException;
 
 /**
  * Typed read access to one configuration subtree. An empty string counts as absent, so {@code api-key: ""} in YAML
@@ -63,6 +64,33 @@ public interface Settings {
      * @return the secret, empty when absent or empty
      */
     Optional<Secret> secret(String key);
+
+    /**
+     * A secret that must be present.
+     *
+     * @param key the key relative to this subtree
+     * @return the secret
+     * @throws dev.relaygate.api.SettingsException when absent or empty
+     */
+    default Secret requiredSecret(String key) {
+        return secret(key).orElseThrow(() -> new SettingsException(prefix() + "." + key, "required"));
+    }
+
+    /**
+     * A route path, which must start with {@code /}.
+     *
+     * @param key         the key relative to this subtree, for example {@code path}
+     * @param defaultPath the path when absent
+     * @return the path
+     * @throws dev.relaygate.api.SettingsException when it does not start with {@code /}
+     */
+    default String path(String key, String defaultPath) {
+        String path = text(key).orElse(defaultPath);
+        if (!path.startsWith("/")) {
+            throw new SettingsException(prefix() + "." + key, "must start with '/', got '" + path + "'");
+        }
+        return path;
+    }
 
     /**
      * A list of texts (a YAML sequence).

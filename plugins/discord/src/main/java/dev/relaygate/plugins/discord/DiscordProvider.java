@@ -35,21 +35,13 @@ public final class DiscordProvider implements ChannelProvider {
         Settings settings = context.settings();
         // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings));
+        Optional<String> path = problems.read(() -> settings.path("path", "/discord/interactions"));
         Optional<Ed25519> key = problems.read(() -> publicKey(settings));
         Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
         problems.throwIfAny();
         Verifier verifier = new DiscordVerifier(key.orElseThrow(), TimestampWindow.create(tolerance.orElseThrow(),
                                                                                           context.clock()));
         return new DiscordChannel(context.name(), path.orElseThrow(), verifier);
-    }
-
-    private static String path(Settings settings) {
-        String path = settings.text("path").orElse("/discord/interactions");
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 
     private static Ed25519 publicKey(Settings settings) {

@@ -34,9 +34,8 @@ public final class GithubProvider implements ChannelProvider {
         Settings settings = context.settings();
         // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings));
-        Optional<Secret> secret = problems.read(() -> settings.secret("secret")
-                .orElseThrow(() -> new SettingsException(settings.prefix() + ".secret", "required")));
+        Optional<String> path = problems.read(() -> settings.path("path", "/github/events"));
+        Optional<Secret> secret = problems.read(() -> settings.requiredSecret("secret"));
         problems.throwIfAny();
         List<Secret> keys = List.of(secret.orElseThrow());
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
@@ -46,13 +45,5 @@ public final class GithubProvider implements ChannelProvider {
                 .keys(() -> keys)
                 .build();
         return new GithubChannel(context.name(), path.orElseThrow(), verifier);
-    }
-
-    private static String path(Settings settings) {
-        String path = settings.text("path").orElse("/github/events");
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 }

@@ -45,8 +45,8 @@ record RelaySettings(String path,
     static RelaySettings from(Settings settings) {
         // Each read is empty when its key had a problem; an inner Optional is the key's own "absent".
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings, "path", DEFAULT_PATH));
-        Optional<String> callbackPath = problems.read(() -> path(settings, "callback-path", DEFAULT_CALLBACK_PATH));
+        Optional<String> path = problems.read(() -> settings.path("path", DEFAULT_PATH));
+        Optional<String> callbackPath = problems.read(() -> settings.path("callback-path", DEFAULT_CALLBACK_PATH));
         Optional<Optional<URI>> relayUrl = problems.read(() -> settings.text("relay-url").map(url -> relayUrl(settings, url)));
         Optional<Optional<Secret>> apiKey = problems.read(() -> settings.secret("api-key"));
         Optional<Optional<String>> teamId = problems.read(() -> teamId(settings));
@@ -83,14 +83,6 @@ record RelaySettings(String path,
                                  requestTimeout.orElseThrow(),
                                  tolerance.orElseThrow(),
                                  instanceId.orElseThrow());
-    }
-
-    private static String path(Settings settings, String key, String defaultPath) {
-        String path = settings.text(key).orElse(defaultPath);
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + "." + key, "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 
     private static Optional<String> teamId(Settings settings) {

@@ -39,9 +39,8 @@ public final class SlackProvider implements ChannelProvider {
         Settings settings = context.settings();
         // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings));
-        Optional<Secret> secret = problems.read(() -> settings.secret("signing-secret")
-                .orElseThrow(() -> new SettingsException(settings.prefix() + ".signing-secret", "required")));
+        Optional<String> path = problems.read(() -> settings.path("path", "/slack/events"));
+        Optional<Secret> secret = problems.read(() -> settings.requiredSecret("signing-secret"));
         Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
         Optional<Secret> botToken = problems.read(() -> settings.secret("bot-token")).flatMap(token -> token);
         Optional<URI> api = problems.read(() -> apiUrl(settings));
@@ -57,14 +56,6 @@ public final class SlackProvider implements ChannelProvider {
                 .build();
         SlackApi client = new SlackApi(api.orElseThrow(), botToken, context.clock());
         return new SlackChannel(context.name(), path.orElseThrow(), verifier, client, context.state(), context.logger());
-    }
-
-    private static String path(Settings settings) {
-        String path = settings.text("path").orElse("/slack/events");
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 
     private static URI apiUrl(Settings settings) {

@@ -39,7 +39,7 @@ public final class StandardWebhooksProvider implements ChannelProvider {
         Settings settings = context.settings();
         // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings));
+        Optional<String> path = problems.read(() -> settings.path("path", "/hooks/events"));
         Optional<List<Secret>> keys = problems.read(() -> keys(settings));
         Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
         problems.throwIfAny();
@@ -56,14 +56,6 @@ public final class StandardWebhooksProvider implements ChannelProvider {
                 .keys(() -> active)
                 .build();
         return new StandardWebhooksChannel(context.name(), path.orElseThrow(), verifier);
-    }
-
-    private static String path(Settings settings) {
-        String path = settings.text("path").orElse("/hooks/events");
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 
     /**

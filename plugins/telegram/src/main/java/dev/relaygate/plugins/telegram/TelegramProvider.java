@@ -31,18 +31,9 @@ public final class TelegramProvider implements ChannelProvider {
         Settings settings = context.settings();
         // Every key is read before any fails, so that check-config names all bad keys of the channel at once.
         SettingsException.Collector problems = SettingsException.collector();
-        Optional<String> path = problems.read(() -> path(settings));
-        Optional<Secret> token = problems.read(() -> settings.secret("secret-token")
-                .orElseThrow(() -> new SettingsException(settings.prefix() + ".secret-token", "required")));
+        Optional<String> path = problems.read(() -> settings.path("path", "/telegram/updates"));
+        Optional<Secret> token = problems.read(() -> settings.requiredSecret("secret-token"));
         problems.throwIfAny();
         return new TelegramChannel(context.name(), path.orElseThrow(), new TelegramVerifier(token.orElseThrow()));
-    }
-
-    private static String path(Settings settings) {
-        String path = settings.text("path").orElse("/telegram/updates");
-        if (!path.startsWith("/")) {
-            throw new SettingsException(settings.prefix() + ".path", "must start with '/', got '" + path + "'");
-        }
-        return path;
     }
 }
