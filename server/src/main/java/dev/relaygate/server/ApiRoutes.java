@@ -186,8 +186,8 @@ final class ApiRoutes {
             return new Answer(400, JsonErrors.json("'after' is not a delivery id this gateway knows"));
         }
         JsonArrayBuilder list = Json.createArrayBuilder();
-        letters.stream().limit(limit).forEach(letter -> list.add(deadLetter(letter, EventJson.summary(letter.event(),
-                                                                                                      letter.entry().asAttempt()))));
+        letters.stream().limit(limit)
+                .forEach(letter -> list.add(deadLetter(letter, EventJson.summary(letter.event(), letter.entry().asAttempt()))));
         JsonObjectBuilder answer = Json.createObjectBuilder().add("dead_letters", list).add("total", inbox.deadLetterCount());
         if (letters.size() > limit) {
             answer.add("next", letters.get(limit - 1).entry().id());

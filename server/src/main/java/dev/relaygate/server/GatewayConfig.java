@@ -130,8 +130,8 @@ final class GatewayConfig {
                     + String.join(", ", new TreeSet<>(plugins.handlers().keySet())));
         }
         try {
-            EventHandler created = found.provider().create(new HostHandlerContext(handler, clock,
-                                                                                  System.getLogger("dev.relaygate.handler." + type)));
+            System.Logger logger = System.getLogger("dev.relaygate.handler." + type);
+            EventHandler created = found.provider().create(new HostHandlerContext(handler, clock, logger));
             if (created == null) {
                 throw new IllegalStateException("create() returned null");
             }

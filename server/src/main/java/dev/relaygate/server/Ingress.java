@@ -20,9 +20,10 @@ import io.helidon.webserver.http.ServerRequest;
  * <p>A body's declared length is reserved before its first byte is read (a chunked body reserves as it arrives), and
  * stays reserved until the webhook is answered, since verifying, decoding and storing it take memory in proportion.
  * Bodies up to {@link #SMALL} (nearly every webhook) may use the whole budget, larger ones only its first half, so
- * that a flood of large bodies cannot keep the small ones out. When a new body does not fit, the body that has been arriving the longest is cut off if that has taken more than
- * {@link #CUTTABLE_AFTER}: a sender that stalls must not hold the budget against senders that finish in milliseconds.
- * If no body is that slow, the new one is refused ({@link Busy}: {@code 503 busy}, the sender retries).
+ * that a flood of large bodies cannot keep the small ones out. When a new body does not fit, the body that has been
+ * arriving the longest is cut off if that has taken more than {@link #CUTTABLE_AFTER}: a sender that stalls must not
+ * hold the budget against senders that finish in milliseconds. If no body is that slow, the new one is refused
+ * ({@link Busy}: {@code 503 busy}, the sender retries).
  *
  * <p>Cutting a body off interrupts the thread that reads it: Helidon reads on the request's virtual thread, and a
  * virtual thread interrupted in a socket operation closes the socket (JEP 444), which is all that can be done with a
@@ -43,14 +44,13 @@ final class Ingress implements AutoCloseable {
     private final Condition readingStarted = lock.newCondition();
     // Bodies still arriving, oldest first: all have the same deadline, so the first is always the next to expire.
     private final LinkedHashSet<Claim> arriving = new LinkedHashSet<>();
-    private final Thread deadlines;
     private long inFlight;
     private boolean closed;
 
     Ingress(long maxBytes, Duration bodyTimeout) {
         this.maxBytes = maxBytes;
         this.timeoutNanos = bodyTimeout.toNanos();
-        this.deadlines = Thread.ofPlatform().name("relaygate-body-deadlines").daemon().start(this::enforceDeadlines);
+        Thread.ofPlatform().name("relaygate-body-deadlines").daemon().start(this::enforceDeadlines);
     }
 
     /**

@@ -631,8 +631,8 @@ final class SqliteInbox implements Inbox {
 
     private static ChannelEvent event(ResultSet row) throws SQLException {
         String request = row.getString("approval_request");
-        Optional<ApprovalDecision> approval = request == null ? Optional.empty()
-                : Optional.of(new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
+        Optional<ApprovalDecision> approval = request == null ? Optional.empty() : Optional.of(
+                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
         return new ChannelEvent(row.getString("event_id"), row.getString("channel"), row.getString("type"),
                                 row.getString("provider"), row.getString("scope"), row.getString("conversation"),
                                 Optional.ofNullable(row.getString("thread")), row.getString("sender_id"),
