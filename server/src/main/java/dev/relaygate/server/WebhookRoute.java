@@ -218,10 +218,16 @@ final class WebhookRoute {
         metrics.webhook(name, outcome);
         rejections.log(name + " " + outcome, () -> "Webhook on channel " + name + " from " + peer + ": " + outcome
                 + "; connection closed");
-        // Usually the connection is gone already; when it is not, say why and close it.
+        // Usually the connection is gone already; when it is not, say why and close it. A body that ended or broke off
+        // on its own (bad chunk framing) will not mend on a retry: 400.
+        int status = switch (lost.outcome()) {
+            case TIMED_OUT -> 408;
+            case CUT -> 503;
+            case OPEN -> 400;
+        };
         try {
             res.header(HeaderValues.CONNECTION_CLOSE);
-            JsonErrors.send(res, lost.outcome() == Ingress.Outcome.TIMED_OUT ? 408 : 503, outcome);
+            JsonErrors.send(res, status, outcome);
         } catch (RuntimeException e) {
             LOGGER.log(Level.TRACE, "No answer for a lost body", e);
         }

@@ -180,7 +180,10 @@ final class SlackChannel implements Channel {
             thread = prompt.get().thread();
             showOutcome(prompt.get(), decision.get(), userId);
         }
-        return Inbound.events(List.of(new ChannelEvent(text(action, "action_ts").orElse(""), name,
+        // Block actions carry an action_ts; every interactivity payload carries a trigger_id. Either identifies it, so
+        // that a replay of the same signed payload is a duplicate.
+        String id = text(action, "action_ts").or(() -> text(payload, "trigger_id")).orElse("");
+        return Inbound.events(List.of(new ChannelEvent(id, name,
                                                        approval.isPresent() ? ChannelEvent.APPROVAL
                                                                : text(payload, "type").orElse("interaction"),
                                                        "slack", text(object(payload, "team"), "id").orElse(""),
