@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1Client;
@@ -30,6 +31,7 @@ import jakarta.json.JsonObject;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
@@ -177,6 +179,21 @@ class AvailabilityTest {
             second.kill();
         }
         assertThat(Files.readString(log), not(containsString("OutOfMemoryError")));
+    }
+
+    @Test
+    void aGatewayThatRunsOutOfMemoryExitsNonZeroForItsSupervisor() throws Exception {
+        assertThat(ChildGateway.scriptFlags(), hasItem("-XX:+ExitOnOutOfMemoryError"));
+        Path log = dir.resolve("hog.log");
+        ChildGateway child = ChildGateway.startWithScriptFlags(config("type: memory-hog", ""), log);
+        try {
+            assertThat(sendSigned(child.client(), "hog", "take it all"), is(200));
+            assertThat("the JVM ended", child.process().waitFor(60, TimeUnit.SECONDS), is(true));
+            assertThat("with a status a supervisor restarts on", child.process().exitValue(), is(3));
+        } finally {
+            child.process().destroyForcibly();
+        }
+        assertThat(Files.readString(log), containsString("Terminating due to java.lang.OutOfMemoryError"));
     }
 
     /** Headers (with or without plausible signature headers), 960 KiB of a declared 1 MiB, then nothing. */
