@@ -1,17 +1,14 @@
 package dev.relaygate.server;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.Signature;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import io.helidon.webclient.http1.Http1ClientResponse;
 
@@ -30,58 +27,31 @@ import static org.hamcrest.Matchers.is;
  * each type in YAML, and one signed event through each to the handler.
  */
 class ChannelPluginsTest {
-    private static final String GITHUB_SECRET = "It's a Secret to Everybody";
-    private static final String WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private static final String TELEGRAM_TOKEN = "tg-secret-token";
-    private static final String SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
-
     @TempDir
     Path dir;
 
     @Test
     void everyPluginJarTakesOneSignedEvent() throws Exception {
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        try (Stream<Path> jars = Files.list(Path.of(System.getProperty("test.plugin-jars")))) {
-            for (Path jar : jars.toList()) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-            }
-        }
+        PluginChannels.install(dir);
         KeyPair discord = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        byte[] encoded = discord.getPublic().getEncoded();
-        String publicKey = HexFormat.of().formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
         try (TestGateway gw = TestGateway.start(dir, """
                 channels:
                   slack:
                     enabled: false
-                  gh:
-                    type: github
-                    secret: "%s"
-                  hooks:
-                    type: standard-webhooks
-                    secrets: [%s]
-                  tg:
-                    type: telegram
-                    secret-token: %s
-                  discord:
-                    type: discord
-                    public-key: %s
-                  slack-direct:
-                    type: slack
-                    signing-secret: %s
-                """.formatted(GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN, publicKey, SLACK_SECRET))) {
+                %s""".formatted(PluginChannels.channels(discord)))) {
             String github = "{\"action\":\"opened\",\"repository\":{\"full_name\":\"acme/web\",\"owner\":{\"login\":\"acme\"}}}";
             assertOk(gw.post("/github/events", github, "X-GitHub-Event", "issues", "X-GitHub-Delivery", "d-1",
-                             "X-Hub-Signature-256", HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET),
+                             "X-Hub-Signature-256", HmacSignature.hex("sha256=").sign(Secret.ofText(PluginChannels.GITHUB_SECRET),
                                                                                        github.getBytes(StandardCharsets.UTF_8))));
             String hook = "{\"type\":\"invoice.paid\"}";
             String ts = Long.toString(TestGateway.NOW);
-            String signature = HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(WHSEC),
+            String signature = HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(PluginChannels.WHSEC),
                                                                 ("msg_1." + ts + "." + hook).getBytes(StandardCharsets.UTF_8));
             assertOk(gw.post("/hooks/events", hook, "webhook-id", "msg_1", "webhook-timestamp", ts,
                              "webhook-signature", "v2,unknown " + signature));
             String update = "{\"update_id\":77,\"message\":{\"chat\":{\"id\":5,\"type\":\"private\"},\"from\":{\"id\":5},"
                     + "\"text\":\"hi\"}}";
-            assertOk(gw.post("/telegram/updates", update, "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_TOKEN));
+            assertOk(gw.post("/telegram/updates", update, "X-Telegram-Bot-Api-Secret-Token", PluginChannels.TELEGRAM_TOKEN));
             try (Http1ClientResponse forged = gw.post("/telegram/updates", update, "X-Telegram-Bot-Api-Secret-Token", "nope")) {
                 assertThat(forged.status().code(), is(401));
             }
@@ -102,7 +72,7 @@ class ChannelPluginsTest {
             String slack = "{\"type\":\"event_callback\",\"team_id\":\"T1\",\"event_id\":\"Ev1\",\"event\":"
                     + "{\"type\":\"app_mention\",\"channel\":\"C1\",\"user\":\"U1\",\"text\":\"hi\",\"ts\":\"1.2\"}}";
             assertOk(gw.post("/slack/events", slack, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature",
-                             HmacSignature.hex("v0=").sign(Secret.ofText(SLACK_SECRET),
+                             HmacSignature.hex("v0=").sign(Secret.ofText(PluginChannels.SLACK_SECRET),
                                                            ("v0:" + ts + ":" + slack).getBytes(StandardCharsets.UTF_8))));
 
             Map<String, ChannelEvent> byChannel = new HashMap<>();

@@ -49,7 +49,8 @@ class DataDirTest {
     void filesLeftReadableByAnEarlierVersionAreTightened() throws Exception {
         Path db = dir.resolve("state.db");
         Files.createFile(db, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-        try (DataDir dataDir = DataDir.lock(dir); Connection state = dataDir.sqlite("state.db")) {
+        try (DataDir dataDir = DataDir.lock(dir)) {
+            dataDir.sqlite("state.db").close();
             assertThat(permissions(db), is("rw-------"));
         }
     }

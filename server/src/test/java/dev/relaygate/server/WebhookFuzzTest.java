@@ -8,7 +8,6 @@ import java.math.BigInteger;
 import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -43,7 +42,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
@@ -81,10 +79,6 @@ class WebhookFuzzTest {
     private static final int SENDERS = 8;
     private static final int MAX_PAYLOAD = 64 * 1024;
     private static final String NOW = Long.toString(TestGateway.NOW);
-    private static final String GITHUB_SECRET = "It's a Secret to Everybody";
-    private static final String WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    private static final String TELEGRAM_TOKEN = "tg-secret-token";
-    private static final String SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
     // The order of Ed25519's group: S + L is the same signature in a non-canonical form (RFC 8032 requires S < L).
     private static final BigInteger ED25519_ORDER = BigInteger.TWO.pow(252)
             .add(new BigInteger("27742317777372353535851937790883648493"));
@@ -144,12 +138,7 @@ class WebhookFuzzTest {
     void forgedMutatedReplayedAndMalformedWebhooksAreRefusedAndTheGatewayStaysReady() throws Exception {
         System.out.println("WebhookFuzzTest seed " + SEED + " (rerun with -Dfuzz.seed=" + SEED + ")");
         long started = System.nanoTime();
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        try (Stream<Path> jars = Files.list(Path.of(System.getProperty("test.plugin-jars")))) {
-            for (Path jar : jars.toList()) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-            }
-        }
+        PluginChannels.install(dir);
         // Key pairs from the seed too, so that a failing signature reproduces byte for byte.
         SecureRandom keys = SecureRandom.getInstance("SHA1PRNG");
         keys.setSeed(SEED);
@@ -157,8 +146,6 @@ class WebhookFuzzTest {
         generator.initialize(NamedParameterSpec.ED25519, keys);
         discord = generator.generateKeyPair();
         otherDiscord = generator.generateKeyPair();
-        byte[] encoded = discord.getPublic().getEncoded();
-        String publicKey = HexFormat.of().formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
         try (TestGateway gw = TestGateway.start(dir, """
                 inbox:
                   type: memory
@@ -166,22 +153,7 @@ class WebhookFuzzTest {
                 channels:
                   slack:
                     signing-secret: %s
-                  gh:
-                    type: github
-                    secret: "%s"
-                  hooks:
-                    type: standard-webhooks
-                    secrets: [%s]
-                  tg:
-                    type: telegram
-                    secret-token: %s
-                  discord:
-                    type: discord
-                    public-key: %s
-                  slack-direct:
-                    type: slack
-                    signing-secret: %s
-                """.formatted(TestGateway.SECRET_HEX, GITHUB_SECRET, WHSEC, TELEGRAM_TOKEN, publicKey, SLACK_SECRET),
+                %s""".formatted(TestGateway.SECRET_HEX, PluginChannels.channels(discord)),
                                                "max-payload-size: " + MAX_PAYLOAD)) {
             port = gw.gateway.port();
             client = Http1Client.builder()
@@ -727,7 +699,7 @@ class WebhookFuzzTest {
                                        NOW + "0").get(random.nextInt(4));
                 // GitHub signs no timestamp: a signature over one is as wrong.
                 probe.set(sig, kind == Kind.GITHUB
-                        ? HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET), utf8(NOW + "."), body)
+                        ? HmacSignature.hex("sha256=").sign(Secret.ofText(PluginChannels.GITHUB_SECRET), utf8(NOW + "."), body)
                         : signature(kind, other, body, id));
                 probe.label = "signed for another timestamp";
             }
@@ -763,10 +735,10 @@ class WebhookFuzzTest {
             case 12 -> {
                 probe.set(sig, switch (kind) {
                     case RELAY -> HmacSignature.hex("sha256=").sign(Secret.ofText(TestGateway.SECRET_HEX), utf8(NOW + "."), body);
-                    case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(SLACK_SECRET + "x"), utf8("v0:" + NOW + ":"), body);
-                    case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET.toLowerCase(Locale.ROOT)), body);
-                    case HOOKS -> HmacSignature.base64("v1,").sign(Secret.ofText(WHSEC), utf8(id + "." + NOW + "."), body);
-                    case TELEGRAM -> List.of(TELEGRAM_TOKEN + "2", "tg-secret-toke", "TG-SECRET-TOKEN", "tg-secret-tokenx")
+                    case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(PluginChannels.SLACK_SECRET + "x"), utf8("v0:" + NOW + ":"), body);
+                    case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(PluginChannels.GITHUB_SECRET.toLowerCase(Locale.ROOT)), body);
+                    case HOOKS -> HmacSignature.base64("v1,").sign(Secret.ofText(PluginChannels.WHSEC), utf8(id + "." + NOW + "."), body);
+                    case TELEGRAM -> List.of(PluginChannels.TELEGRAM_TOKEN + "2", "tg-secret-toke", "TG-SECRET-TOKEN", "tg-secret-tokenx")
                             .get(random.nextInt(4));
                     case DISCORD -> HexFormat.of().formatHex(ed25519(otherDiscord.getPrivate(), utf8(NOW), body));
                 });
@@ -776,11 +748,11 @@ class WebhookFuzzTest {
                 probe.set(sig, switch (kind) {
                     case RELAY -> HmacSignature.hex("sha256=").sign(TestGateway.SECRET,
                                                                     random.nextBoolean() ? utf8(NOW) : new byte[0], body);
-                    case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(SLACK_SECRET),
+                    case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(PluginChannels.SLACK_SECRET),
                                                                 utf8(random.nextBoolean() ? "v0:" : NOW + ":"), body);
-                    case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET), body, utf8("\n"));
+                    case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(PluginChannels.GITHUB_SECRET), body, utf8("\n"));
                     case HOOKS -> HmacSignature.base64("v1,").sign(
-                            Secret.ofStandardWebhooks(WHSEC), utf8(random.nextBoolean() ? NOW + "." : id + "." + NOW), body);
+                            Secret.ofStandardWebhooks(PluginChannels.WHSEC), utf8(random.nextBoolean() ? NOW + "." : id + "." + NOW), body);
                     case DISCORD -> HexFormat.of().formatHex(random.nextBoolean() ? ed25519(discord.getPrivate(), body)
                             : ed25519(discord.getPrivate(), utf8(NOW + " "), body));
                     case TELEGRAM -> throw new IllegalStateException();
@@ -1114,10 +1086,10 @@ class WebhookFuzzTest {
     private String signature(Kind kind, String ts, byte[] body, String hookId) {
         return switch (kind) {
             case RELAY -> HmacSignature.hex("sha256=").sign(TestGateway.SECRET, utf8(ts + "."), body);
-            case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(SLACK_SECRET), utf8("v0:" + ts + ":"), body);
-            case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(GITHUB_SECRET), body);
-            case HOOKS -> HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(WHSEC), utf8(hookId + "." + ts + "."), body);
-            case TELEGRAM -> TELEGRAM_TOKEN;
+            case SLACK -> HmacSignature.hex("v0=").sign(Secret.ofText(PluginChannels.SLACK_SECRET), utf8("v0:" + ts + ":"), body);
+            case GITHUB -> HmacSignature.hex("sha256=").sign(Secret.ofText(PluginChannels.GITHUB_SECRET), body);
+            case HOOKS -> HmacSignature.base64("v1,").sign(Secret.ofStandardWebhooks(PluginChannels.WHSEC), utf8(hookId + "." + ts + "."), body);
+            case TELEGRAM -> PluginChannels.TELEGRAM_TOKEN;
             case DISCORD -> HexFormat.of().formatHex(ed25519(discord.getPrivate(), utf8(ts), body));
         };
     }
