@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.openjdk.jmh.results.RunResult;
@@ -27,6 +28,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * half of Relaygate's durable maximum for latency, and its peak RSS.
  */
 public final class Bench {
+    // Taken before any pinning narrows what the JVM sees.
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
     private Bench() {
     }
 
@@ -58,26 +62,47 @@ public final class Bench {
                                                                      BoltTarget.class.getName(), Integer.toString(port)));
         String only = options.getOrDefault("only", "abcde");
         targets.keySet().removeIf(name -> only.indexOf(name.charAt(1)) < 0);
-        for (Map.Entry<String, TargetSpec> spec : targets.entrySet()) {
-            boolean slack = spec.getKey().startsWith("(d)") || spec.getKey().startsWith("(e)");
-            Supplier<SignedRequests> requests = slack ? SignedRequests::slack : SignedRequests::relay;
-            int port = Target.freePort();
-            progress("starting " + spec.getKey());
-            String path = spec.getKey().startsWith("(e)") ? "/slack/events" : "/relay/events";
-            try (Target target = Target.start(spec.getKey(), spec.getValue().command(port), port, path,
-                                              work.resolve("target-" + rows.size() + ".log"))) {
-                progress("  warm-up " + warmup.toSeconds() + " s");
-                LoadGenerator.run(target.url(), requests.get(), connections, warmup, 0);
-                progress("  maximum rate, " + connections + " connections, " + duration.toSeconds() + " s");
-                LoadGenerator.Result max = LoadGenerator.run(target.url(), requests.get(), connections, duration, 0);
-                if (rate == 0) {
-                    rate = max.perSecond() / 2;
+        // --pin both: every target twice, sharing both cores with the load generator, then the load generator on core
+        // 0 and the target on core 1 (taskset), which takes their fight for the CPU out of the numbers.
+        String pin = options.getOrDefault("pin", "off");
+        List<Boolean> pinnings = switch (pin) {
+            case "off" -> List.of(false);
+            case "on" -> List.of(true);
+            case "both" -> List.of(false, true);
+            default -> throw new IllegalArgumentException("--pin off|on|both, not " + pin);
+        };
+        for (boolean pinned : pinnings) {
+            pinSelf(pinned);
+            for (Map.Entry<String, TargetSpec> spec : targets.entrySet()) {
+                boolean slack = spec.getKey().startsWith("(d)") || spec.getKey().startsWith("(e)");
+                Supplier<SignedRequests> requests = slack ? SignedRequests::slack : SignedRequests::relay;
+                int port = Target.freePort();
+                progress("starting " + spec.getKey() + (pinned ? ", pinned to core 1" : ""));
+                String path = spec.getKey().startsWith("(e)") ? "/slack/events" : "/relay/events";
+                List<String> command = new ArrayList<>(spec.getValue().command(port));
+                if (pinned) {
+                    command.addAll(0, List.of("taskset", "-c", "1"));
                 }
-                progress(String.format(Locale.ROOT, "  %.0f req/s; fixed rate %.0f req/s for latency", max.perSecond(), rate));
-                LoadGenerator.Result fixed = LoadGenerator.run(target.url(), requests.get(), connections * 2, duration, rate);
-                rows.add(new Row(spec.getKey(), max, fixed, target.peakRssMib()));
+                try (Target target = Target.start(spec.getKey(), command, port, path,
+                                                  work.resolve("target-" + rows.size() + ".log"))) {
+                    progress("  warm-up " + warmup.toSeconds() + " s");
+                    LoadGenerator.run(target.url(), requests.get(), connections, warmup, 0);
+                    progress("  maximum rate, " + connections + " connections, " + duration.toSeconds() + " s");
+                    long cpuBefore = target.cpuNanos();
+                    LoadGenerator.Result max = LoadGenerator.run(target.url(), requests.get(), connections, duration, 0);
+                    long cpu = target.cpuNanos() - cpuBefore;
+                    if (rate == 0) {
+                        rate = max.perSecond() / 2;
+                    }
+                    progress(String.format(Locale.ROOT, "  %.0f req/s, %.0f µs of server CPU per request; fixed rate %.0f "
+                            + "req/s for latency", max.perSecond(), cpu / 1e3 / Math.max(1, max.ok()), rate));
+                    LoadGenerator.Result fixed = LoadGenerator.run(target.url(), requests.get(), connections * 2, duration,
+                                                                   rate);
+                    rows.add(new Row(spec.getKey(), pinned, max, cpu, fixed, target.peakRssMib()));
+                }
             }
         }
+        pinSelf(false);
         List<String> jmh = List.of();
         if (!options.containsKey("only")) {
             progress("JMH: signature verification of a 1 KiB body");
@@ -95,7 +120,28 @@ public final class Bench {
         List<String> command(int port) throws Exception;
     }
 
-    private record Row(String target, LoadGenerator.Result max, LoadGenerator.Result fixed, long peakRssMib) {
+    /**
+     * One target's measurements.
+     *
+     * @param cpuNanos the target's CPU time during the maximum-rate run
+     */
+    private record Row(String target, boolean pinned, LoadGenerator.Result max, long cpuNanos, LoadGenerator.Result fixed,
+                       long peakRssMib) {
+        double cpuMicrosPerRequest() {
+            return cpuNanos / 1e3 / Math.max(1, max.ok());
+        }
+    }
+
+    /**
+     * Pins this JVM (the load generator, all its threads) to core 0, or lets it use every core again.
+     */
+    private static void pinSelf(boolean pinned) throws Exception {
+        String cores = pinned ? "0" : "0-" + (CORES - 1);
+        Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cores, Long.toString(ProcessHandle.current().pid()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (taskset.waitFor() != 0) {
+            throw new IllegalStateException("taskset failed: is util-linux installed?");
+        }
     }
 
     /**
@@ -152,31 +198,37 @@ public final class Bench {
                                                    .shouldFailOnError(true)
                                                    .build()).run()) {
             var primary = result.getPrimaryResult();
-            lines.add(String.format(Locale.ROOT, "| %s | %.0f ± %.0f |", result.getParams().getBenchmark()
+            lines.add(String.format(Locale.ROOT, "| %s | %.0f ± %.0f | %s |", result.getParams().getBenchmark()
                                             .replace(VerifyBenchmark.class.getName() + ".", ""),
-                                    primary.getScore(), primary.getScoreError()));
+                                    primary.getScore(), primary.getScoreError(), primary.getScoreUnit()));
         }
         return lines;
     }
 
     private static String report(List<Row> rows, double rate, int connections, Duration duration, List<String> jmh) {
-        double ceiling = rows.stream().filter(r -> r.target().startsWith("(c)")).findFirst()
-                .map(r -> r.max().perSecond()).orElse(Double.NaN);
         StringBuilder md = new StringBuilder();
-        md.append("Run ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
+        md.append("Run ").append(Instant.now()).append(" on ").append(CORES)
                 .append(" cores, Java ").append(Runtime.version()).append("; ").append(connections)
                 .append(" keep-alive connections, ").append(duration.toSeconds()).append(" s per measurement.\n\n");
-        md.append("| Target | max req/s | vs (c) | errors at max | p50 ms | p99 ms | p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
-        md.append("|---|---:|---:|---|---:|---:|---:|---|---:|\n");
+        md.append("| Target | cores | max req/s | vs (c) | server CPU µs/req | vs (c) | errors at max | p50 ms | p99 ms "
+                          + "| p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|\n");
         for (Row row : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f%% | %s | %.2f | %.2f | %.2f | %s | %d |%n",
-                                    row.target(), row.max().perSecond(), 100 * row.max().perSecond() / ceiling,
+            Optional<Row> bare = rows.stream().filter(r -> r.target().startsWith("(c)") && r.pinned() == row.pinned())
+                    .findFirst();
+            double ceiling = bare.map(r -> r.max().perSecond()).orElse(Double.NaN);
+            double floor = bare.map(Row::cpuMicrosPerRequest).orElse(Double.NaN);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f%% | %.0f | %.1f× | %s | %.2f | %.2f | %.2f | %s | %d |%n",
+                                    row.target(), row.pinned() ? "load 0, target 1" : "shared",
+                                    row.max().perSecond(), 100 * row.max().perSecond() / ceiling,
+                                    row.cpuMicrosPerRequest(), row.cpuMicrosPerRequest() / floor,
                                     errors(row.max()), row.fixed().millis(50), row.fixed().millis(99),
                                     row.fixed().millis(99.9), errors(row.fixed()), row.peakRssMib()));
         }
-        md.append(String.format(Locale.ROOT, "%nLatency at a fixed %.0f req/s (half of (a)'s maximum), open loop, "
-                + "measured from each request's intended start.%n%n", rate));
-        md.append("| Verify a signed 1 KiB webhook (JMH, ns/op) | |\n|---|---:|\n");
+        md.append(String.format(Locale.ROOT, "%nServer CPU is the target process's user and system time during the maximum-"
+                + "rate run, divided by the requests it answered 200. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
+                + "open loop, measured from each request's intended start.%n%n", rate));
+        md.append("| JMH | | |\n|---|---:|---|\n");
         jmh.forEach(line -> md.append(line).append('\n'));
         return md.toString();
     }
@@ -192,7 +244,7 @@ public final class Bench {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench [--duration PT20S] [--warmup PT5S] [--connections 32] "
                                                            + "[--server-jar FILE] [--java-opts \"...\"] [--out FILE] "
-                                                           + "[--only abcde] [--slack-plugin-dir DIR]");
+                                                           + "[--only abcde] [--pin off|on|both] [--slack-plugin-dir DIR]");
             }
             options.put(args[i].substring(2), args[++i]);
         }

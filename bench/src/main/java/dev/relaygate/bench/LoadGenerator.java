@@ -36,6 +36,10 @@ final class LoadGenerator {
             return requests / (elapsed.toNanos() / 1e9);
         }
 
+        long ok() {
+            return statuses.getOrDefault("200", 0L);
+        }
+
         long errors() {
             return statuses.entrySet().stream().filter(e -> !e.getKey().equals("200")).mapToLong(Map.Entry::getValue).sum();
         }

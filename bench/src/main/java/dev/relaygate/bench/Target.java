@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * A server under test in its own JVM on loopback, so that its memory is its own: started, measured, stopped.
  */
 final class Target implements AutoCloseable {
+    // getconf CLK_TCK: 100 on Linux (the kernel's USER_HZ), which /proc reports CPU times in.
+    private static final long CLOCK_TICKS = 100;
+
     private final String name;
     private final Process process;
     private final URI url;
@@ -56,6 +59,18 @@ final class Target implements AutoCloseable {
 
     URI url() {
         return url;
+    }
+
+    /**
+     * CPU time the process has used so far (user and system, from {@code /proc/<pid>/stat}), in nanoseconds: far
+     * steadier than requests per second on a shared machine.
+     */
+    long cpuNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        // Fields after the command name (which may hold spaces, inside parentheses): state is field 3, utime 14, stime 15.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * (1_000_000_000L / CLOCK_TICKS);
     }
 
     /** The peak resident set size so far (VmHWM), in MiB. */
