@@ -45,6 +45,10 @@ final class Backlog {
         }
     }
 
+    synchronized boolean contains(String id) {
+        return entries.containsKey(id);
+    }
+
     synchronized int size() {
         return entries.size();
     }

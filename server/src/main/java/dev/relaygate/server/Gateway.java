@@ -230,7 +230,8 @@ final class Gateway implements AutoCloseable {
     private static Inbox inbox(GatewayConfig.InboxSettings settings, DataDir dataDir, Clock clock) {
         return settings.type().equals("memory")
                 ? new MemoryInbox(settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock)
-                : SqliteInbox.open(dataDir, settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock);
+                : SqliteInbox.open(dataDir, settings.capacity(), settings.maxBytes(), settings.dedupWindow(),
+                                   settings.commitDelay(), clock);
     }
 
     /**

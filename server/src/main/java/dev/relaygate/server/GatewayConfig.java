@@ -31,6 +31,8 @@ import dev.relaygate.api.spi.StateStore;
 final class GatewayConfig {
     /** The full key of the folder relative paths resolve against. */
     static final String BASE_DIR = "relaygate.base-dir";
+    /** The longest {@code relaygate.inbox.commit-delay}: it adds to every acknowledgement under load. */
+    static final Duration MAX_COMMIT_DELAY = Duration.ofMillis(100);
     /** The shortest {@code relaygate.api-token} accepted. */
     static final int MIN_API_TOKEN = 16;
 
@@ -42,7 +44,7 @@ final class GatewayConfig {
     }
 
     /** How to keep the inbox. */
-    record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow) {
+    record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay) {
     }
 
     /** The limits on webhook bodies while they arrive ({@link Ingress}). */
@@ -157,7 +159,12 @@ final class GatewayConfig {
             throw new SettingsException(settings.fullKey("inbox.type"),
                                         "unknown inbox type '" + type + "'; known types: durable, memory");
         }
-        return new InboxSettings(type, capacity, maxBytes, dedupWindow);
+        Duration commitDelay = settings.duration("inbox.commit-delay", Duration.ofNanos(500_000));
+        if (commitDelay.compareTo(MAX_COMMIT_DELAY) > 0) {
+            throw new SettingsException(settings.fullKey("inbox.commit-delay"), "must be at most " + MAX_COMMIT_DELAY
+                    + ", got " + commitDelay);
+        }
+        return new InboxSettings(type, capacity, maxBytes, dedupWindow, commitDelay);
     }
 
     /**

@@ -8,7 +8,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
@@ -30,6 +31,8 @@ interface Inbox extends AutoCloseable {
     int TEXT_PREVIEW = 256;
     /** Lane keys longer than this are replaced by their hash, so that a lane costs little memory however long its ids. */
     int MAX_LANE_KEY = 256;
+    /** Lower-case hex digits. */
+    HexFormat HEX = HexFormat.of();
 
     /** What became of an offer. */
     enum Offer {
@@ -175,10 +178,25 @@ interface Inbox extends AutoCloseable {
     void close();
 
     /**
-     * A new delivery id: {@code msg_} and 32 random hex digits.
+     * The delivery id of the event stored as number {@code seq}: {@code msg_}, the number in 16 hex digits and 16 random
+     * ones. The number lets a store find the event by its primary key, with no index on the id.
      */
-    static String newDeliveryId() {
-        return "msg_" + UUID.randomUUID().toString().replace("-", "");
+    static String deliveryId(long seq) {
+        return "msg_" + HEX.toHexDigits(seq) + HEX.toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+
+    /**
+     * The number a delivery id carries, if it has the shape of one.
+     */
+    static OptionalLong seqOf(String id) {
+        if (id.length() != 36 || !id.startsWith("msg_")) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(HexFormat.fromHexDigitsToLong(id, 4, 20));
+        } catch (IllegalArgumentException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /**
@@ -223,6 +241,7 @@ interface Inbox extends AutoCloseable {
     /**
      * A stored event on its way to the agent: what routing needs, not the event.
      *
+     * @param seq        its number in the store, in arrival order
      * @param id         the delivery id, stable across tries and replays
      * @param channel    the channel it came through
      * @param lane       its conversation ({@link #lane})
@@ -231,7 +250,8 @@ interface Inbox extends AutoCloseable {
      * @param attempt    the try this entry is for, counting from 1
      * @param due        when that try is due, if it must wait (a retry that was pending when the gateway stopped)
      */
-    record Entry(String id, String channel, String lane, Instant receivedAt, long size, int attempt, Optional<Instant> due) {
+    record Entry(long seq, String id, String channel, String lane, Instant receivedAt, long size, int attempt,
+                 Optional<Instant> due) {
         public Entry {
             Objects.requireNonNull(id);
             Objects.requireNonNull(channel);
@@ -240,14 +260,14 @@ interface Inbox extends AutoCloseable {
             Objects.requireNonNull(due);
         }
 
-        static Entry first(String id, ChannelEvent event) {
-            return new Entry(id, event.channel(),
+        static Entry first(long seq, ChannelEvent event) {
+            return new Entry(seq, deliveryId(seq), event.channel(),
                              Inbox.lane(event.channel(), event.scope(), event.conversation(), event.thread()),
                              event.receivedAt(), Inbox.size(event), 1, Optional.empty());
         }
 
         public Entry next() {
-            return new Entry(id, channel, lane, receivedAt, size, attempt + 1, Optional.empty());
+            return new Entry(seq, id, channel, lane, receivedAt, size, attempt + 1, Optional.empty());
         }
 
         public Attempt asAttempt() {

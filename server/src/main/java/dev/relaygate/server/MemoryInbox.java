@@ -11,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
@@ -22,22 +24,25 @@ import dev.relaygate.api.ChannelEvent;
 /**
  * A bounded in-memory inbox with the same contract, deduplication included: fast, and lost on a crash, dead letters
  * included. For tests and benchmarks ({@code relaygate.inbox.type: memory}). Here the events are in the heap, so
- * {@code inbox.max-bytes} bounds the heap they take.
+ * {@code inbox.max-bytes} bounds the heap they take, and the dedup memory keeps at most {@link #MAX_SEEN} event ids
+ * (the newest, inside the window).
  */
 final class MemoryInbox implements Inbox {
+    /** Event ids remembered for deduplication at most, the oldest forgotten first. */
+    static final int MAX_SEEN = 100_000;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> pending = new ArrayDeque<>();
-    // The events of the backlog and of the dead letters, by delivery id, with their arrival order.
-    private final Map<String, ChannelEvent> events = new HashMap<>();
-    private final Map<String, Long> arrival = new HashMap<>();
+    // The events of the backlog and of the dead letters, by number.
+    private final Map<Long, ChannelEvent> events = new HashMap<>();
     private final TreeMap<Long, DeadLetter> dead = new TreeMap<>();
     // Event ids seen inside the dedup window, with their expiry, oldest first (events without an id are never in it).
     private final LinkedHashMap<DedupKey, Instant> seen = new LinkedHashMap<>();
     private final Backlog backlog;
     private final Duration dedupWindow;
     private final Clock clock;
-    private long arrivals;
+    private long nextSeq = 1;
     private volatile boolean closed;
 
     MemoryInbox(int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
@@ -56,29 +61,33 @@ final class MemoryInbox implements Inbox {
             }
             Instant now = clock.instant();
             // Arrival order is expiry order: forget from the oldest end, never scan the rest.
-            while (!seen.isEmpty() && seen.firstEntry().getValue().isBefore(now)) {
+            while (!seen.isEmpty() && (seen.firstEntry().getValue().isBefore(now) || seen.size() > MAX_SEEN)) {
                 seen.pollFirstEntry();
             }
             Set<DedupKey> keys = new HashSet<>();
-            List<ChannelEvent> fresh = offered.stream()
-                    .filter(event -> {
-                        DedupKey key = DedupKey.of(event);
-                        return !seen.containsKey(key) && keys.add(key);
-                    })
-                    .toList();
+            List<ChannelEvent> fresh = new ArrayList<>(offered.size());
+            long bytes = 0;
+            for (ChannelEvent event : offered) {
+                // Events without an id are never duplicates.
+                DedupKey key = new DedupKey(event.channel(), event.scope(), event.id());
+                if (event.id().isEmpty() || !seen.containsKey(key) && keys.add(key)) {
+                    fresh.add(event);
+                    bytes += Inbox.size(event);
+                }
+            }
             if (fresh.isEmpty()) {
                 return Offer.DUPLICATE;
             }
-            List<Entry> entries = fresh.stream().map(event -> Entry.first(Inbox.newDeliveryId(), event)).toList();
-            if (!backlog.fits(entries.size(), entries.stream().mapToLong(Entry::size).sum())) {
+            if (!backlog.fits(fresh.size(), bytes)) {
                 return Offer.FULL;
             }
-            fresh.stream().filter(event -> !event.id().isEmpty())
-                    .forEach(event -> seen.put(DedupKey.of(event), event.receivedAt().plus(dedupWindow)));
-            for (int i = 0; i < entries.size(); i++) {
-                events.put(entries.get(i).id(), fresh.get(i));
-                arrival.put(entries.get(i).id(), arrivals++);
-                enqueue(entries.get(i));
+            for (ChannelEvent event : fresh) {
+                if (!event.id().isEmpty()) {
+                    seen.put(new DedupKey(event.channel(), event.scope(), event.id()), event.receivedAt().plus(dedupWindow));
+                }
+                Entry entry = Entry.first(nextSeq++, event);
+                events.put(entry.seq(), event);
+                enqueue(entry);
             }
             return Offer.STORED;
         } finally {
@@ -103,7 +112,7 @@ final class MemoryInbox implements Inbox {
     public ChannelEvent event(Entry entry) {
         lock.lock();
         try {
-            ChannelEvent event = events.get(entry.id());
+            ChannelEvent event = events.get(entry.seq());
             if (event == null) {
                 throw new IllegalStateException("no event for delivery " + entry.id());
             }
@@ -123,8 +132,7 @@ final class MemoryInbox implements Inbox {
     public void done(Entry entry) {
         lock.lock();
         try {
-            events.remove(entry.id());
-            arrival.remove(entry.id());
+            events.remove(entry.seq());
             backlog.remove(entry.id());
         } finally {
             lock.unlock();
@@ -140,9 +148,9 @@ final class MemoryInbox implements Inbox {
     public void dead(Entry entry, String error) {
         lock.lock();
         try {
-            ChannelEvent event = events.get(entry.id());
+            ChannelEvent event = events.get(entry.seq());
             if (event != null) {
-                dead.put(arrival.get(entry.id()), new DeadLetter(entry, event, error, clock.instant()));
+                dead.put(entry.seq(), new DeadLetter(entry, event, error, clock.instant()));
             }
             backlog.remove(entry.id());
         } finally {
@@ -154,8 +162,7 @@ final class MemoryInbox implements Inbox {
     public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
         lock.lock();
         try {
-            long from = after.map(id -> Optional.ofNullable(arrival.get(id))
-                    .orElseThrow(() -> new NoSuchElementException(id)) + 1).orElse(0L);
+            long from = after.map(id -> known(id).orElseThrow(() -> new NoSuchElementException(id)) + 1).orElse(0L);
             List<DeadLetter> page = new ArrayList<>();
             for (DeadLetter letter : dead.tailMap(from).values()) {
                 if (page.size() == limit) {
@@ -173,7 +180,7 @@ final class MemoryInbox implements Inbox {
     public Optional<DeadLetter> deadLetter(String id) {
         lock.lock();
         try {
-            return Optional.ofNullable(arrival.get(id)).map(dead::get);
+            return known(id).stream().mapToObj(dead::get).filter(Objects::nonNull).findFirst();
         } finally {
             lock.unlock();
         }
@@ -193,15 +200,14 @@ final class MemoryInbox implements Inbox {
     public Replay replay(String id) {
         lock.lock();
         try {
-            Long at = arrival.get(id);
-            DeadLetter letter = at == null ? null : dead.get(at);
+            DeadLetter letter = known(id).stream().mapToObj(dead::get).filter(Objects::nonNull).findFirst().orElse(null);
             if (letter == null) {
                 return Replay.NOT_FOUND;
             }
             if (closed || !backlog.fits(1, letter.entry().size())) {
                 return Replay.FULL;
             }
-            dead.remove(at);
+            dead.remove(letter.entry().seq());
             enqueue(letter.entry().next());
             return Replay.REPLAYED;
         } finally {
@@ -230,12 +236,11 @@ final class MemoryInbox implements Inbox {
     public boolean delete(String id) {
         lock.lock();
         try {
-            Long at = arrival.get(id);
-            if (at == null || dead.remove(at) == null) {
+            OptionalLong seq = known(id);
+            if (seq.isEmpty() || dead.remove(seq.getAsLong()) == null) {
                 return false;
             }
-            arrival.remove(id);
-            events.remove(id);
+            events.remove(seq.getAsLong());
             return true;
         } finally {
             lock.unlock();
@@ -255,6 +260,17 @@ final class MemoryInbox implements Inbox {
         } finally {
             lock.unlock();
         }
+    }
+
+    // Under the lock: the number of a delivery id this inbox still holds the event of.
+    private OptionalLong known(String id) {
+        OptionalLong seq = Inbox.seqOf(id);
+        if (seq.isEmpty() || !events.containsKey(seq.getAsLong())) {
+            return OptionalLong.empty();
+        }
+        DeadLetter letter = dead.get(seq.getAsLong());
+        boolean same = letter != null ? letter.entry().id().equals(id) : backlog.contains(id);
+        return same ? seq : OptionalLong.empty();
     }
 
     // Under the lock.
@@ -278,12 +294,8 @@ final class MemoryInbox implements Inbox {
     }
 
     /**
-     * What makes two events the same: channel, team and the provider's event id. An event without an id gets a key
-     * no other event has.
+     * What makes two events the same: channel, team and the provider's event id.
      */
     private record DedupKey(String channel, String scope, String id) {
-        static DedupKey of(ChannelEvent event) {
-            return new DedupKey(event.channel(), event.scope(), event.id().isEmpty() ? Inbox.newDeliveryId() : event.id());
-        }
     }
 }

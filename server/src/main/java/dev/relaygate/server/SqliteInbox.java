@@ -12,15 +12,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.Set;
+import java.util.OptionalLong;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,46 +32,96 @@ import dev.relaygate.api.ChannelEvent;
 
 /**
  * The durable inbox: SQLite in {@code <data-dir>/inbox.db}, WAL, synchronous FULL. One writer thread owns the
- * connection and runs every operation. It takes all operations waiting at that moment into one transaction, so
- * concurrent webhooks share one commit and one fsync (group commit), and an offer returns after the commit that holds
- * it.
+ * connection and runs every write. It takes all operations waiting at that moment into one transaction (and, while
+ * under load, waits up to {@code relaygate.inbox.commit-delay} for more), so concurrent webhooks share one commit and
+ * one fsync (group commit), and an offer returns after the commit that holds it.
  *
- * <p>A row is {@code pending} (stored, no try running), {@code leased} (a try has started), {@code retry} (a try
- * failed; the next is due at {@code due_at}), {@code done} or {@code dead}. The running gateway holds the routing part
- * of every undelivered row in memory (an {@link Inbox.Entry}, in {@link #ready} or in a dispatcher lane), never its
- * body: {@link #event} reads that on a second connection when a try is about to start, and so do the dead letter
- * listings, so neither waits for the writer nor holds bodies in the heap. Leases last as long as the process: the
- * data-dir lock proves that rows an earlier run left behind belong to a process that is gone, so at open they are
- * taken over in arrival order, and a leased one counts its try as run (attempt + 1): attempt 1 is never a repeat.
+ * <p>The hot path costs one write per event and no index on anything that changes:
+ * <ul>
+ *     <li>the store is one {@code INSERT … ON CONFLICT DO NOTHING}: a unique index on (channel, team, event id) tells a
+ *     duplicate, and only a conflict costs a look at the older row's age (an id may come again after the window);</li>
+ *     <li>the row's number is its primary key and is part of its delivery id ({@link Inbox#deliveryId}), so nothing
+ *     looks the random id up;</li>
+ *     <li>first tries are leased in bulk: a watermark ("every event up to number W may have started") is written
+ *     when the dispatcher reaches an event above it, once for all events stored by then, instead of a waited-for
+ *     write per event; later tries, rare, still mark their row;</li>
+ *     <li>the done mark is a posted update of the row by its number, sharing the next commit;</li>
+ *     <li>the event itself usually never comes back from disk: the newest stored events stay in memory (up to
+ *     {@link #HOT_BYTES}) until their first try takes them.</li>
+ * </ul>
+ *
+ * <p>A row is {@code pending} (stored, first try not known to be over), {@code leased} (a later try has started),
+ * {@code retry} (the next try is due at {@code due_at}, or at once), {@code done} or {@code dead}. A partial index
+ * holds only the rows that need attention after a restart or in a listing ({@code leased}, {@code retry},
+ * {@code dead}). Leases last as long as the process: the data-dir lock proves that rows an earlier run left behind
+ * belong to a process that is gone. So at open, every row that may have been in a handler (pending up to the lease
+ * watermark, or leased) counts its try as run (attempt + 1, now {@code retry}): attempt 1 is never a repeat. Pending
+ * rows are found from a low watermark ("no pending row below number L") kept up to date every
+ * {@link #MAINTAIN_EVERY}, with the pruning of done rows that left the dedup window.
  */
 final class SqliteInbox implements Inbox {
+    /** The newest stored events kept in memory until their first try reads them, at most this many bytes. */
+    static final long HOT_BYTES = 16L << 20;
+    static final Duration MAINTAIN_EVERY = Duration.ofSeconds(10);
     private static final System.Logger LOGGER = System.getLogger(SqliteInbox.class.getName());
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private static final int MAX_BATCH = 1024;
-    private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+    private static final int PRUNE_BATCH = 500;
     private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
-    private static final String COLUMNS = "id, channel, scope, event_id, type, provider, conversation, thread, sender_id, "
-            + "sender_name, text, raw, received_at, approval_request, approval_decision, state, attempt, due_at, error, dead_at";
+    // Small, often read columns first: reading a column behind a large text would read its overflow pages too.
+    private static final String TABLE = """
+            CREATE TABLE events (
+              seq INTEGER PRIMARY KEY,
+              id TEXT NOT NULL,
+              state TEXT NOT NULL,
+              attempt INTEGER NOT NULL,
+              due_at INTEGER,
+              dead_at INTEGER,
+              received_at INTEGER NOT NULL,
+              size INTEGER NOT NULL,
+              dedup INTEGER NOT NULL,
+              channel TEXT NOT NULL,
+              scope TEXT NOT NULL,
+              event_id TEXT NOT NULL,
+              conversation TEXT NOT NULL,
+              thread TEXT,
+              type TEXT NOT NULL,
+              provider TEXT NOT NULL,
+              sender_id TEXT NOT NULL,
+              sender_name TEXT NOT NULL,
+              approval_request TEXT,
+              approval_decision TEXT,
+              error TEXT,
+              text TEXT NOT NULL,
+              raw TEXT NOT NULL)""";
+    private static final String DEDUP_INDEX = "CREATE UNIQUE INDEX events_dedup ON events (channel, scope, event_id) "
+            + "WHERE event_id <> '' AND dedup = 1";
+    private static final String ATTENTION_INDEX = "CREATE INDEX events_attention ON events (state) "
+            + "WHERE state IN ('leased', 'retry', 'dead')";
+    private static final String ENTRY = "seq, id, channel, scope, conversation, thread, received_at, size, attempt, state, "
+            + "due_at";
+    private static final String EVENT = "channel, scope, event_id, type, provider, conversation, thread, sender_id, "
+            + "sender_name, text, raw, received_at, approval_request, approval_decision";
     // A dead letter as listings show it: no raw body, the text cut short (by SQLite, so the rest never leaves the file).
-    private static final String PREVIEW_COLUMNS = COLUMNS.replace(" text, raw,", " substr(text, 1, " + TEXT_PREVIEW
-            + ") AS text, '' AS raw,");
-    // Inbox.size of a row, without reading its body into the heap.
-    private static final String SIZE = "octet_length(raw) + octet_length(text) + octet_length(event_id) "
-            + "+ octet_length(scope) + octet_length(conversation) + octet_length(sender_id) + octet_length(sender_name) "
-            + "+ coalesce(octet_length(thread), 0) + 64";
-    private static final String ENTRY_COLUMNS = "id, channel, scope, conversation, thread, received_at, attempt, due_at, "
-            + "state, " + SIZE + " AS size";
+    private static final String PREVIEW = EVENT.replace("text, raw", "substr(text, 1, " + TEXT_PREVIEW + "), ''");
+    private static final String DEAD = ENTRY + ", error, dead_at, ";
 
     private final Connection connection;
     // Reads of bodies and dead letters, beside the writer (WAL lets them see every commit without waiting for it).
     private final Connection reader;
     private final ReentrantLock reading = new ReentrantLock();
+    private final Map<String, PreparedStatement> readerStatements = new HashMap<>();
     private final Backlog backlog;
     private final Duration dedupWindow;
+    private final long commitDelayNanos;
     private final Clock clock;
-    private final PreparedStatement seen;
     private final PreparedStatement insert;
-    private final PreparedStatement update;
+    private final PreparedStatement older;
+    private final PreparedStatement retire;
+    private final PreparedStatement mark;
+    private final PreparedStatement setState;
+    private final PreparedStatement setRetry;
+    private final PreparedStatement setDead;
     // Operations for the writer; guarded by itself, so that nothing is queued after STOP.
     private final BlockingDeque<Op<?>> ops = new LinkedBlockingDeque<>();
     private final Op<Void> stop = new Op<>(tx -> null, false);
@@ -76,34 +129,54 @@ final class SqliteInbox implements Inbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
+    // The newest stored events, until their first try takes them; guarded by lock.
+    private final LinkedHashMap<Long, ChannelEvent> hot = new LinkedHashMap<>();
+    private long hotBytes;
+    // Every first try of an event numbered up to this may start without a write: the lease watermark, committed.
+    private volatile long leasedUpTo;
     private volatile boolean closed;
-    private Instant nextPrune = Instant.MIN;
+    // The writer's own state.
+    private long nextSeq;
+    private long pendingFrom;
+    private long pruneFrom;
+    private long legacyIds;
+    private int lastBatch;
+    private Instant nextMaintenance = Instant.MIN;
 
     private SqliteInbox(Connection connection, Connection reader, int capacity, long maxBytes, Duration dedupWindow,
-                        Clock clock) throws SQLException {
+                        Duration commitDelay, Clock clock) throws SQLException {
         this.connection = connection;
         this.reader = reader;
         this.backlog = new Backlog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
+        this.commitDelayNanos = commitDelay.toNanos();
         this.clock = clock;
         schema();
-        this.seen = connection.prepareStatement("SELECT 1 FROM events WHERE channel = ? AND scope = ? AND event_id = ? "
-                                                        + "AND event_id <> '' AND received_at >= ? LIMIT 1");
-        this.insert = connection.prepareStatement("INSERT INTO events (" + COLUMNS + ") "
-                                                          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        this.update = connection.prepareStatement("UPDATE events SET state = ?, attempt = ?, due_at = ?, error = ?, "
-                                                          + "dead_at = ? WHERE id = ?");
+        this.insert = connection.prepareStatement("INSERT INTO events (seq, id, state, attempt, received_at, size, dedup, "
+                + "channel, scope, event_id, conversation, thread, type, provider, sender_id, sender_name, approval_request, "
+                + "approval_decision, text, raw) VALUES (?, ?, 'pending', 1, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT DO NOTHING");
+        this.older = connection.prepareStatement("SELECT seq, received_at FROM events WHERE channel = ? AND scope = ? "
+                + "AND event_id = ? AND event_id <> '' AND dedup = 1");
+        this.retire = connection.prepareStatement("UPDATE events SET dedup = 0 WHERE seq = ?");
+        this.mark = connection.prepareStatement("INSERT INTO marks (name, value) VALUES (?, ?) "
+                + "ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+        this.setState = connection.prepareStatement("UPDATE events SET state = ? WHERE seq = ?");
+        this.setRetry = connection.prepareStatement("UPDATE events SET state = 'retry', attempt = ?, due_at = ?, error = ? "
+                + "WHERE seq = ?");
+        this.setDead = connection.prepareStatement("UPDATE events SET state = 'dead', error = ?, dead_at = ? WHERE seq = ?");
         recover();
         this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
     }
 
-    static SqliteInbox open(DataDir dataDir, int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
+    static SqliteInbox open(DataDir dataDir, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay,
+                            Clock clock) {
         Connection connection = dataDir.sqlite("inbox.db");
         Connection reader = null;
         try {
             connection.setAutoCommit(false);
             reader = dataDir.sqlite("inbox.db");
-            return new SqliteInbox(connection, reader, capacity, maxBytes, dedupWindow, clock);
+            return new SqliteInbox(connection, reader, capacity, maxBytes, dedupWindow, commitDelay, clock);
         } catch (SQLException | RuntimeException e) {
             // A broken file, or a row this build cannot read.
             for (Connection opened : reader == null ? List.of(connection) : List.of(connection, reader)) {
@@ -117,38 +190,37 @@ final class SqliteInbox implements Inbox {
         }
     }
 
+    /**
+     * Creates the schema, or brings a version 1 file (one row per event with a random-id index and a per-event
+     * lease) to version 2 in one transaction.
+     */
     private void schema() throws SQLException {
         try (Statement statement = connection.createStatement()) {
             int version;
             try (ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
                 version = rows.getInt(1);
             }
-            if (version == 0) {
-                statement.execute("""
-                        CREATE TABLE events (
-                          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                          id TEXT NOT NULL UNIQUE,
-                          channel TEXT NOT NULL,
-                          scope TEXT NOT NULL,
-                          event_id TEXT NOT NULL,
-                          type TEXT NOT NULL,
-                          provider TEXT NOT NULL,
-                          conversation TEXT NOT NULL,
-                          thread TEXT,
-                          sender_id TEXT NOT NULL,
-                          sender_name TEXT NOT NULL,
-                          text TEXT NOT NULL,
-                          raw TEXT NOT NULL,
-                          received_at INTEGER NOT NULL,
-                          approval_request TEXT,
-                          approval_decision TEXT,
-                          state TEXT NOT NULL,
-                          attempt INTEGER NOT NULL,
-                          due_at INTEGER,
-                          error TEXT,
-                          dead_at INTEGER)""");
-                statement.execute("CREATE INDEX events_dedup ON events (channel, scope, event_id) WHERE event_id <> ''");
-                statement.execute("CREATE INDEX events_state ON events (state, received_at)");
+            if (version == 0 || version == 1) {
+                if (version == 1) {
+                    statement.execute("ALTER TABLE events RENAME TO events_v1");
+                }
+                statement.execute(TABLE);
+                statement.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID");
+                if (version == 1) {
+                    // Leased rows stay leased (they count a try at the next step); delivery ids stay as they were.
+                    statement.execute("INSERT INTO events (seq, id, state, attempt, due_at, dead_at, received_at, size, dedup, "
+                            + "channel, scope, event_id, conversation, thread, type, provider, sender_id, sender_name, "
+                            + "approval_request, approval_decision, error, text, raw) SELECT seq, id, state, attempt, due_at, "
+                            + "dead_at, received_at, octet_length(raw) + octet_length(text) + octet_length(event_id) "
+                            + "+ octet_length(scope) + octet_length(conversation) + octet_length(sender_id) "
+                            + "+ octet_length(sender_name) + coalesce(octet_length(thread), 0) + 64, 1, channel, scope, "
+                            + "event_id, conversation, thread, type, provider, sender_id, sender_name, approval_request, "
+                            + "approval_decision, error, text, raw FROM events_v1");
+                    statement.execute("DROP TABLE events_v1");
+                    statement.execute("INSERT INTO marks (name, value) SELECT 'legacy-ids', coalesce(max(seq), 0) FROM events");
+                }
+                statement.execute(DEDUP_INDEX);
+                statement.execute(ATTENTION_INDEX);
                 statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             } else if (version != SCHEMA_VERSION) {
                 throw new SQLException("inbox.db has schema version " + version + "; this build reads version "
@@ -162,25 +234,53 @@ final class SqliteInbox implements Inbox {
      * Takes over what an earlier run left undelivered, in arrival order.
      */
     private void recover() throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.executeUpdate("UPDATE events SET state = 'pending', attempt = attempt + 1 WHERE state = 'leased'");
+        Map<String, Long> marks = new HashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT name, value FROM marks")) {
+            while (rows.next()) {
+                marks.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        pendingFrom = marks.getOrDefault("pending-from", 0L);
+        legacyIds = marks.getOrDefault("legacy-ids", 0L);
+        // Every try that may have started counts as run: later tries that were marked, first tries under the watermark.
+        try (PreparedStatement leased = connection.prepareStatement(
+                     "UPDATE events SET state = 'retry', due_at = NULL, attempt = attempt + 1 WHERE state = 'leased'");
+             PreparedStatement pending = connection.prepareStatement(
+                     "UPDATE events SET state = 'retry', due_at = NULL, attempt = attempt + 1 "
+                             + "WHERE seq BETWEEN ? AND ? AND state = 'pending'")) {
+            leased.executeUpdate();
+            pending.setLong(1, pendingFrom);
+            pending.setLong(2, marks.getOrDefault("leased", 0L));
+            pending.executeUpdate();
         }
         int retries = 0;
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT " + ENTRY_COLUMNS + " FROM events WHERE state IN ('pending', 'retry') ORDER BY seq");
-             ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                Entry entry = entry(rows);
-                retries += entry.due().isPresent() ? 1 : 0;
-                ready.add(entry);
-                backlog.add(entry);
+                "SELECT " + ENTRY + " FROM events WHERE seq >= ? AND state = 'pending' "
+                        + "UNION ALL SELECT " + ENTRY + " FROM events WHERE state = 'retry' ORDER BY seq")) {
+            select.setLong(1, pendingFrom);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    Entry entry = entry(rows);
+                    retries += entry.attempt() > 1 ? 1 : 0;
+                    ready.add(entry);
+                    backlog.add(entry);
+                }
             }
         }
-        prune(clock.instant());
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT coalesce(max(seq), 0), coalesce(min(seq), 0) FROM events")) {
+            nextSeq = rows.getLong(1) + 1;
+            pruneFrom = rows.getLong(2);
+        }
+        // Every row there is now has its try counted: the next lease covers what comes after.
+        leasedUpTo = nextSeq - 1;
+        mark("leased", leasedUpTo);
+        maintain(clock.instant());
         connection.commit();
         if (!ready.isEmpty()) {
             LOGGER.log(Level.INFO, "Inbox: taking over " + ready.size() + " undelivered events from the last run ("
-                    + retries + " waiting for a retry)");
+                    + retries + " of them tried before)");
         }
     }
 
@@ -189,38 +289,93 @@ final class SqliteInbox implements Inbox {
         return submit(tx -> store(tx, events)).orElse(Offer.CLOSED);
     }
 
+    /**
+     * One insert per event; a conflict on the dedup index is a duplicate, unless the older event left the window.
+     */
     private Offer store(Tx tx, List<ChannelEvent> events) throws SQLException {
-        long since = nanos(clock.instant().minus(dedupWindow));
-        Set<List<String>> keys = new HashSet<>();
-        List<ChannelEvent> fresh = new ArrayList<>();
+        long bytes = 0;
         for (ChannelEvent event : events) {
-            if (event.id().isEmpty() || keys.add(List.of(event.channel(), event.scope(), event.id())) && !seen(event, since)) {
-                fresh.add(event);
-            }
+            bytes += Inbox.size(event);
         }
-        if (fresh.isEmpty()) {
-            return Offer.DUPLICATE;
-        }
-        List<Entry> stored = fresh.stream().map(event -> Entry.first(Inbox.newDeliveryId(), event)).toList();
-        if (!tx.fits(stored)) {
+        // Room for all of them is the common case; near capacity, room only for those that are not duplicates.
+        if (!tx.fits(events.size(), bytes) && !tx.fits(fresh(events))) {
             return Offer.FULL;
         }
-        for (int i = 0; i < stored.size(); i++) {
-            bind(insert, stored.get(i), fresh.get(i));
-            insert.executeUpdate();
+        long since = nanos(clock.instant().minus(dedupWindow));
+        boolean stored = false;
+        for (ChannelEvent event : events) {
+            Entry entry = Entry.first(nextSeq, event);
+            if (insert(entry, event) || retired(event, since) && insert(entry, event)) {
+                nextSeq++;
+                tx.added(entry, Optional.of(event));
+                stored = true;
+            }
         }
-        tx.added(stored);
-        return Offer.STORED;
+        return stored ? Offer.STORED : Offer.DUPLICATE;
     }
 
-    private boolean seen(ChannelEvent event, long since) throws SQLException {
-        seen.setString(1, event.channel());
-        seen.setString(2, event.scope());
-        seen.setString(3, event.id());
-        seen.setLong(4, since);
-        try (ResultSet rows = seen.executeQuery()) {
-            return rows.next();
+    private boolean insert(Entry entry, ChannelEvent event) throws SQLException {
+        insert.setLong(1, entry.seq());
+        insert.setString(2, entry.id());
+        insert.setLong(3, nanos(event.receivedAt()));
+        insert.setLong(4, entry.size());
+        insert.setString(5, event.channel());
+        insert.setString(6, event.scope());
+        insert.setString(7, event.id());
+        insert.setString(8, event.conversation());
+        insert.setString(9, event.thread().orElse(null));
+        insert.setString(10, event.type());
+        insert.setString(11, event.provider());
+        insert.setString(12, event.senderId());
+        insert.setString(13, event.senderName());
+        insert.setString(14, event.approval().map(ApprovalDecision::requestId).orElse(null));
+        insert.setString(15, event.approval().map(a -> a.decision().name()).orElse(null));
+        insert.setString(16, event.text());
+        insert.setString(17, event.raw());
+        return insert.executeUpdate() == 1;
+    }
+
+    /**
+     * After a conflict: whether the event with the same id is older than the window, and so now retired from
+     * deduplication (the caller inserts again).
+     */
+    private boolean retired(ChannelEvent event, long since) throws SQLException {
+        older.setString(1, event.channel());
+        older.setString(2, event.scope());
+        older.setString(3, event.id());
+        long seq;
+        try (ResultSet rows = older.executeQuery()) {
+            if (!rows.next() || rows.getLong(2) >= since) {
+                return false;
+            }
+            seq = rows.getLong(1);
         }
+        retire.setLong(1, seq);
+        retire.executeUpdate();
+        return true;
+    }
+
+    /**
+     * The entries an offer would store, for the exact capacity check near capacity (a look per event id).
+     */
+    private List<Entry> fresh(List<ChannelEvent> events) throws SQLException {
+        long since = nanos(clock.instant().minus(dedupWindow));
+        List<Entry> fresh = new ArrayList<>();
+        for (ChannelEvent event : events) {
+            boolean duplicate = false;
+            if (!event.id().isEmpty()) {
+                older.setString(1, event.channel());
+                older.setString(2, event.scope());
+                older.setString(3, event.id());
+                try (ResultSet rows = older.executeQuery()) {
+                    duplicate = rows.next() && rows.getLong(2) >= since;
+                }
+            }
+            if (!duplicate && fresh.stream().noneMatch(e -> !event.id().isEmpty() && e.id().equals(event.id()))) {
+                fresh.add(Entry.first(0, event));
+            }
+        }
+        return fresh;
     }
 
     @Override
@@ -236,10 +391,22 @@ final class SqliteInbox implements Inbox {
         }
     }
 
-    private void makeReady(List<Entry> entries) {
+    private void makeReady(List<Entry> entries, Map<Long, ChannelEvent> events) {
         entries.forEach(backlog::add);
         lock.lock();
         try {
+            for (Entry entry : entries) {
+                ChannelEvent event = events.get(entry.seq());
+                if (event != null) {
+                    hot.put(entry.seq(), event);
+                    hotBytes += entry.size();
+                }
+            }
+            // The oldest go back to disk first: those are the ones the dispatcher is furthest from.
+            while (hotBytes > HOT_BYTES && !hot.isEmpty()) {
+                Map.Entry<Long, ChannelEvent> eldest = hot.pollFirstEntry();
+                hotBytes -= Inbox.size(eldest.getValue());
+            }
             ready.addAll(entries);
             notEmpty.signalAll();
         } finally {
@@ -249,21 +416,46 @@ final class SqliteInbox implements Inbox {
 
     @Override
     public ChannelEvent event(Entry entry) {
-        return read(select -> {
-            select.setString(1, entry.id());
+        lock.lock();
+        try {
+            ChannelEvent event = hot.remove(entry.seq());
+            if (event != null) {
+                hotBytes -= entry.size();
+                return event;
+            }
+        } finally {
+            lock.unlock();
+        }
+        return read("SELECT " + EVENT + " FROM events WHERE seq = ?", select -> {
+            select.setLong(1, entry.seq());
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     throw new SQLException("no row for delivery " + entry.id());
                 }
-                return event(rows);
+                return event(rows, 1);
             }
-        }, "SELECT " + COLUMNS + " FROM events WHERE id = ?");
+        });
     }
 
+    /**
+     * A first try needs the lease watermark at or above its event (one write covers every event stored by then); a
+     * later try marks its row.
+     */
     @Override
     public boolean lease(Entry entry) {
+        if (entry.attempt() == 1 && entry.seq() <= leasedUpTo) {
+            return !closed;
+        }
         return submit(tx -> {
-            set(entry.id(), "leased", entry.attempt(), null, null, null);
+            if (entry.attempt() == 1) {
+                long upTo = nextSeq - 1;
+                if (upTo > tx.leased) {
+                    mark("leased", upTo);
+                    tx.leased = upTo;
+                }
+            } else {
+                set(entry.seq(), "leased");
+            }
             return true;
         }).orElse(false);
     }
@@ -274,7 +466,7 @@ final class SqliteInbox implements Inbox {
     @Override
     public void done(Entry entry) {
         post(tx -> {
-            set(entry.id(), "done", entry.attempt(), null, null, null);
+            set(entry.seq(), "done");
             tx.afterCommit(() -> backlog.remove(entry.id()));
             return null;
         });
@@ -283,7 +475,11 @@ final class SqliteInbox implements Inbox {
     @Override
     public void retry(Entry entry, Instant at, String error) {
         post(tx -> {
-            set(entry.id(), "retry", entry.attempt() + 1, nanos(at), error, null);
+            setRetry.setInt(1, entry.attempt() + 1);
+            setRetry.setLong(2, nanos(at));
+            setRetry.setString(3, error);
+            setRetry.setLong(4, entry.seq());
+            setRetry.executeUpdate();
             return null;
         });
     }
@@ -291,72 +487,94 @@ final class SqliteInbox implements Inbox {
     @Override
     public void dead(Entry entry, String error) {
         post(tx -> {
-            set(entry.id(), "dead", entry.attempt(), null, error, nanos(clock.instant()));
+            setDead.setString(1, error);
+            setDead.setLong(2, nanos(clock.instant()));
+            setDead.setLong(3, entry.seq());
+            setDead.executeUpdate();
             tx.afterCommit(() -> backlog.remove(entry.id()));
             return null;
         });
     }
 
-    private void set(String id, String state, int attempt, Long dueAt, String error, Long deadAt) throws SQLException {
-        update.setString(1, state);
-        update.setInt(2, attempt);
-        update.setObject(3, dueAt);
-        update.setString(4, error);
-        update.setObject(5, deadAt);
-        update.setString(6, id);
-        update.executeUpdate();
+    private void set(long seq, String state) throws SQLException {
+        setState.setString(1, state);
+        setState.setLong(2, seq);
+        setState.executeUpdate();
+    }
+
+    private void mark(String name, long value) throws SQLException {
+        mark.setString(1, name);
+        mark.setLong(2, value);
+        mark.executeUpdate();
     }
 
     @Override
     public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
-        long from = after.map(id -> read(select -> {
-            select.setString(1, id);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    throw new NoSuchElementException(id);
-                }
-                return rows.getLong(1);
-            }
-        }, "SELECT seq FROM events WHERE id = ?")).orElse(0L);
-        return read(select -> {
-            select.setLong(1, from);
-            select.setInt(2, limit);
-            List<DeadLetter> letters = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    letters.add(deadLetter(rows));
-                }
-            }
-            return letters;
-        }, "SELECT " + PREVIEW_COLUMNS + ", " + SIZE + " AS size FROM events WHERE state = 'dead' AND seq > ? "
-                + "ORDER BY seq LIMIT ?");
+        long from = after.map(id -> locate(id).orElseThrow(() -> new NoSuchElementException(id))).orElse(0L);
+        return read("SELECT " + DEAD + PREVIEW + " FROM events WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?",
+                    select -> {
+                        select.setLong(1, from);
+                        select.setInt(2, limit);
+                        List<DeadLetter> letters = new ArrayList<>();
+                        try (ResultSet rows = select.executeQuery()) {
+                            while (rows.next()) {
+                                letters.add(deadLetter(rows));
+                            }
+                        }
+                        return letters;
+                    });
     }
 
     @Override
     public Optional<DeadLetter> deadLetter(String id) {
-        return read(select -> {
-            select.setString(1, id);
+        OptionalLong seq = locate(id);
+        if (seq.isEmpty()) {
+            return Optional.empty();
+        }
+        return read("SELECT " + DEAD + EVENT + " FROM events WHERE seq = ? AND state = 'dead'", select -> {
+            select.setLong(1, seq.getAsLong());
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(deadLetter(rows)) : Optional.<DeadLetter>empty();
+                return rows.next() ? Optional.of(deadLetter(rows)) : Optional.empty();
             }
-        }, "SELECT " + COLUMNS + ", " + SIZE + " AS size FROM events WHERE id = ? AND state = 'dead'");
+        });
+    }
+
+    /**
+     * The number of the row with this delivery id: from the id itself, or, for ids given before schema 2, by a
+     * look through the rows that came over.
+     */
+    private OptionalLong locate(String id) {
+        return read("SELECT seq FROM events WHERE seq = ? AND id = ? UNION ALL "
+                            + "SELECT seq FROM events WHERE seq <= ? AND id = ? LIMIT 1", select -> {
+            select.setLong(1, Inbox.seqOf(id).orElse(0));
+            select.setString(2, id);
+            select.setLong(3, legacyIds);
+            select.setString(4, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
+            }
+        });
     }
 
     @Override
     public int deadLetterCount() {
-        return read(select -> {
+        return read("SELECT count(*) FROM events WHERE state = 'dead'", select -> {
             try (ResultSet rows = select.executeQuery()) {
                 return rows.getInt(1);
             }
-        }, "SELECT count(*) FROM events WHERE state = 'dead'");
+        });
     }
 
     @Override
     public Replay replay(String id) {
+        OptionalLong seq = locate(id);
+        if (seq.isEmpty()) {
+            return Replay.NOT_FOUND;
+        }
         return submit(tx -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + ENTRY_COLUMNS + " FROM events WHERE id = ? AND state = 'dead'")) {
-                select.setString(1, id);
+                    "SELECT " + ENTRY + " FROM events WHERE seq = ? AND state = 'dead'")) {
+                select.setLong(1, seq.getAsLong());
                 try (ResultSet rows = select.executeQuery()) {
                     if (!rows.next()) {
                         return Replay.NOT_FOUND;
@@ -372,7 +590,7 @@ final class SqliteInbox implements Inbox {
         return submit(tx -> {
             int replayed = 0;
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + ENTRY_COLUMNS + " FROM events WHERE state = 'dead' ORDER BY seq");
+                    "SELECT " + ENTRY + " FROM events WHERE state = 'dead' ORDER BY seq");
                  ResultSet rows = select.executeQuery()) {
                 while (rows.next() && revive(tx, entry(rows))) {
                     replayed++;
@@ -383,24 +601,30 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * A dead entry back to pending, if the backlog has room. The agent has seen it before: the attempts go on
-     * counting, so attempt 1 stays never a repeat.
+     * A dead entry back in the backlog, if it has room: a retry due at once. The agent has seen it before: the
+     * attempts go on counting, so attempt 1 stays never a repeat.
      */
     private boolean revive(Tx tx, Entry dead) throws SQLException {
         Entry entry = dead.next();
         if (!tx.fits(List.of(entry))) {
             return false;
         }
-        set(entry.id(), "pending", entry.attempt(), null, null, null);
-        tx.added(List.of(entry));
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE events SET state = 'retry', attempt = ?, due_at = NULL, error = NULL, dead_at = NULL WHERE seq = ?")) {
+            update.setInt(1, entry.attempt());
+            update.setLong(2, entry.seq());
+            update.executeUpdate();
+        }
+        tx.added(entry, Optional.empty());
         return true;
     }
 
     @Override
     public boolean delete(String id) {
-        return submit(tx -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE id = ? AND state = 'dead'")) {
-                delete.setString(1, id);
+        OptionalLong seq = locate(id);
+        return seq.isPresent() && submit(tx -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE seq = ? AND state = 'dead'")) {
+                delete.setLong(1, seq.getAsLong());
                 return delete.executeUpdate() > 0;
             }
         }).orElse(false);
@@ -437,13 +661,18 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * A read on the reader connection, beside the writer.
+     * A read on the reader connection, beside the writer, with its statements prepared once.
      *
      * @throws IllegalStateException when the read failed
      */
-    private <T> T read(Query<T> query, String sql) {
+    private <T> T read(String sql, Query<T> query) {
         reading.lock();
-        try (PreparedStatement select = reader.prepareStatement(sql)) {
+        try {
+            PreparedStatement select = readerStatements.get(sql);
+            if (select == null) {
+                select = reader.prepareStatement(sql);
+                readerStatements.put(sql, select);
+            }
             return query.run(select);
         } catch (SQLException e) {
             throw new IllegalStateException("inbox read failed: " + e.getMessage(), e);
@@ -493,9 +722,10 @@ final class SqliteInbox implements Inbox {
             batch.clear();
             try {
                 batch.add(ops.take());
-                ops.drainTo(batch, MAX_BATCH - 1);
+                gather(batch);
                 stopping = batch.remove(stop);
                 commit(batch, stopping);
+                lastBatch = batch.size();
             } catch (InterruptedException e) {
                 // Only STOP ends the writer.
             } catch (Throwable t) {
@@ -507,10 +737,35 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
+     * Takes what else waits; under load (the last commit held more than one operation) also what comes within the
+     * commit delay, so that one fsync serves more requests. A lone request never waits.
+     */
+    private void gather(List<Op<?>> batch) throws InterruptedException {
+        ops.drainTo(batch, MAX_BATCH - batch.size());
+        if (commitDelayNanos == 0 || lastBatch < 2) {
+            return;
+        }
+        long deadline = System.nanoTime() + commitDelayNanos;
+        while (batch.size() < MAX_BATCH) {
+            long left = deadline - System.nanoTime();
+            Op<?> more = left > 0 ? ops.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (more == null) {
+                return;
+            }
+            batch.add(more);
+            if (more == stop) {
+                return;
+            }
+            ops.drainTo(batch, MAX_BATCH - batch.size());
+        }
+    }
+
+    /**
      * One transaction for the batch. Should an operation fail, the batch runs again with each operation in a
      * savepoint, so that the one that fails fails alone (savepoints on every batch would cost two statements each).
      */
     private void commit(List<Op<?>> batch, boolean stopping) throws SQLException {
+        long seqAtStart = nextSeq;
         Tx tx = new Tx();
         List<Op<?>> applied = new ArrayList<>(batch.size());
         List<Object> results = new ArrayList<>(batch.size());
@@ -521,17 +776,20 @@ final class SqliteInbox implements Inbox {
             }
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
+            nextSeq = seqAtStart;
             tx = new Tx();
             applied.clear();
             results.clear();
             for (Op<?> op : batch) {
                 Savepoint savepoint = connection.setSavepoint();
+                long seqBefore = nextSeq;
                 try {
                     results.add(op.work.apply(tx));
                     applied.add(op);
                     connection.releaseSavepoint(savepoint);
                 } catch (SQLException | RuntimeException failure) {
                     connection.rollback(savepoint);
+                    nextSeq = seqBefore;
                     LOGGER.log(Level.ERROR, "Inbox operation failed", failure);
                     op.result.completeExceptionally(failure);
                 }
@@ -539,15 +797,19 @@ final class SqliteInbox implements Inbox {
         }
         try {
             Instant now = clock.instant();
-            if (!now.isBefore(nextPrune)) {
-                prune(now);
+            if (!now.isBefore(nextMaintenance)) {
+                maintain(now);
             }
             connection.commit();
         } catch (SQLException e) {
             LOGGER.log(Level.ERROR, "Inbox commit of " + applied.size() + " operations failed", e);
             connection.rollback();
+            nextSeq = seqAtStart;
             failed(applied, e, stopping);
             return;
+        }
+        if (tx.leased > leasedUpTo) {
+            leasedUpTo = tx.leased;
         }
         tx.afterCommit.forEach(Runnable::run);
         for (int i = 0; i < applied.size(); i++) {
@@ -581,67 +843,76 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * Deletes done events that left the dedup window (dead letters stay until replayed or deleted).
+     * Every {@link #MAINTAIN_EVERY}, in the writer's transaction: deletes a batch of done events that left the dedup
+     * window (dead letters stay until replayed or deleted), oldest first, and moves the low watermark of pending rows
+     * up. A batch at a time, so that no commit waits long for it.
      */
-    private void prune(Instant now) throws SQLException {
-        try (PreparedStatement delete = connection.prepareStatement(
-                "DELETE FROM events WHERE state = 'done' AND received_at < ?")) {
-            delete.setLong(1, nanos(now.minus(dedupWindow)));
-            delete.executeUpdate();
+    private void maintain(Instant now) throws SQLException {
+        long cutoff = nanos(now.minus(dedupWindow));
+        int examined = 0;
+        List<Long> old = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT seq, state, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT " + PRUNE_BATCH)) {
+            select.setLong(1, pruneFrom);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next() && rows.getLong(3) < cutoff) {
+                    examined++;
+                    pruneFrom = rows.getLong(1) + 1;
+                    if ("done".equals(rows.getString(2))) {
+                        old.add(rows.getLong(1));
+                    }
+                }
+            }
         }
-        nextPrune = now.plus(PRUNE_EVERY);
-    }
-
-    private static void bind(PreparedStatement statement, Entry entry, ChannelEvent event) throws SQLException {
-        statement.setString(1, entry.id());
-        statement.setString(2, event.channel());
-        statement.setString(3, event.scope());
-        statement.setString(4, event.id());
-        statement.setString(5, event.type());
-        statement.setString(6, event.provider());
-        statement.setString(7, event.conversation());
-        statement.setString(8, event.thread().orElse(null));
-        statement.setString(9, event.senderId());
-        statement.setString(10, event.senderName());
-        statement.setString(11, event.text());
-        statement.setString(12, event.raw());
-        statement.setLong(13, nanos(event.receivedAt()));
-        statement.setString(14, event.approval().map(ApprovalDecision::requestId).orElse(null));
-        statement.setString(15, event.approval().map(a -> a.decision().name()).orElse(null));
-        statement.setString(16, "pending");
-        statement.setInt(17, entry.attempt());
-        statement.setObject(18, null);
-        statement.setString(19, null);
-        statement.setObject(20, null);
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE seq = ?")) {
+            for (long seq : old) {
+                delete.setLong(1, seq);
+                delete.addBatch();
+            }
+            delete.executeBatch();
+        }
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT seq FROM events WHERE seq >= ? AND state = 'pending' ORDER BY seq LIMIT 1")) {
+            select.setLong(1, pendingFrom);
+            try (ResultSet rows = select.executeQuery()) {
+                pendingFrom = rows.next() ? rows.getLong(1) : nextSeq;
+            }
+        }
+        mark("pending-from", pendingFrom);
+        // Behind on pruning: the next commit goes on with it.
+        nextMaintenance = examined == PRUNE_BATCH ? now : now.plus(MAINTAIN_EVERY);
     }
 
     /**
-     * The routing part of a row ({@link #ENTRY_COLUMNS}, or any selection with those columns).
+     * The routing part of a row ({@link #ENTRY}, as the first columns).
      */
     private static Entry entry(ResultSet row) throws SQLException {
-        String channel = row.getString("channel");
-        Optional<String> thread = Optional.ofNullable(row.getString("thread"));
-        long dueAt = row.getLong("due_at");
-        Optional<Instant> due = row.wasNull() || !"retry".equals(row.getString("state")) ? Optional.empty()
+        String channel = row.getString(3);
+        Optional<String> thread = Optional.ofNullable(row.getString(6));
+        long dueAt = row.getLong(11);
+        Optional<Instant> due = row.wasNull() || !"retry".equals(row.getString(10)) ? Optional.empty()
                 : Optional.of(instant(dueAt));
-        return new Entry(row.getString("id"), channel,
-                         Inbox.lane(channel, row.getString("scope"), row.getString("conversation"), thread),
-                         instant(row.getLong("received_at")), row.getLong("size"), row.getInt("attempt"), due);
+        return new Entry(row.getLong(1), row.getString(2), channel,
+                         Inbox.lane(channel, row.getString(4), row.getString(5), thread),
+                         instant(row.getLong(7)), row.getLong(8), row.getInt(9), due);
     }
 
-    private static ChannelEvent event(ResultSet row) throws SQLException {
-        String request = row.getString("approval_request");
+    /**
+     * An event from {@link #EVENT} (or {@link #PREVIEW}) columns starting at {@code first}.
+     */
+    private static ChannelEvent event(ResultSet row, int first) throws SQLException {
+        String request = row.getString(first + 12);
         Optional<ApprovalDecision> approval = request == null ? Optional.empty() : Optional.of(
-                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString("approval_decision"))));
-        return new ChannelEvent(row.getString("event_id"), row.getString("channel"), row.getString("type"),
-                                row.getString("provider"), row.getString("scope"), row.getString("conversation"),
-                                Optional.ofNullable(row.getString("thread")), row.getString("sender_id"),
-                                row.getString("sender_name"), row.getString("text"), row.getString("raw"),
-                                instant(row.getLong("received_at")), approval);
+                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString(first + 13))));
+        return new ChannelEvent(row.getString(first + 2), row.getString(first), row.getString(first + 3),
+                                row.getString(first + 4), row.getString(first + 1), row.getString(first + 5),
+                                Optional.ofNullable(row.getString(first + 6)), row.getString(first + 7),
+                                row.getString(first + 8), row.getString(first + 9), row.getString(first + 10),
+                                instant(row.getLong(first + 11)), approval);
     }
 
     private static DeadLetter deadLetter(ResultSet row) throws SQLException {
-        return new DeadLetter(entry(row), event(row), row.getString("error"), instant(row.getLong("dead_at")));
+        return new DeadLetter(entry(row), event(row, 14), row.getString(12), instant(row.getLong(13)));
     }
 
     private static long nanos(Instant instant) {
@@ -674,24 +945,34 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * One transaction: what it adds to the backlog, and what to do once committed. Removals wait for the commit, so
-     * the room it sees is never more than there will be.
+     * One transaction: what it adds to the backlog, the lease watermark it writes, and what to do once committed.
+     * Removals wait for the commit, so the room it sees is never more than there will be.
      */
     private final class Tx {
         private final List<Runnable> afterCommit = new ArrayList<>();
         private final List<Entry> added = new ArrayList<>();
+        private final Map<Long, ChannelEvent> addedEvents = new HashMap<>();
         private long addedBytes;
+        private long leased;
 
-        boolean fits(List<Entry> more) {
-            return backlog.fits(added.size() + more.size(), addedBytes + more.stream().mapToLong(Entry::size).sum());
+        boolean fits(int entries, long bytes) {
+            return backlog.fits(added.size() + entries, addedBytes + bytes);
         }
 
-        void added(List<Entry> entries) {
+        boolean fits(List<Entry> more) {
+            return fits(more.size(), more.stream().mapToLong(Entry::size).sum());
+        }
+
+        /**
+         * An entry stored in this transaction, with its event to keep in memory (none for a replay).
+         */
+        void added(Entry entry, Optional<ChannelEvent> event) {
             if (added.isEmpty()) {
-                afterCommit.add(() -> makeReady(added));
+                afterCommit.add(() -> makeReady(added, addedEvents));
             }
-            added.addAll(entries);
-            addedBytes += entries.stream().mapToLong(Entry::size).sum();
+            added.add(entry);
+            event.ifPresent(e -> addedEvents.put(entry.seq(), e));
+            addedBytes += entry.size();
         }
 
         void afterCommit(Runnable action) {

@@ -50,7 +50,7 @@ class InboxTest {
             return new MemoryInbox(capacity, MAX_BYTES, WINDOW, clock);
         }
         DataDir data = DataDir.lock(dir);
-        Inbox inbox = SqliteInbox.open(data, capacity, MAX_BYTES, WINDOW, clock);
+        Inbox inbox = SqliteInbox.open(data, capacity, MAX_BYTES, WINDOW, Duration.ZERO, clock);
         open.add(data);
         open.add(0, inbox);
         return inbox;

@@ -25,7 +25,7 @@ class SqliteInboxTest {
 
     private <T> T withInbox(Work<T> work) throws Exception {
         try (DataDir data = DataDir.lock(dir);
-             SqliteInbox inbox = SqliteInbox.open(data, 100, InboxTest.MAX_BYTES, InboxTest.WINDOW, clock)) {
+             SqliteInbox inbox = SqliteInbox.open(data, 100, InboxTest.MAX_BYTES, InboxTest.WINDOW, Duration.ZERO, clock)) {
             return work.run(inbox);
         }
     }
@@ -68,7 +68,7 @@ class SqliteInboxTest {
             assertThat("it may have run: attempt 1 is never a repeat", inHandler.attempt(), is(2));
             Inbox.Entry untouched = inbox.take();
             assertThat(inbox.event(untouched).id(), is("untouched"));
-            assertThat("never tried: still its first try", untouched.attempt(), is(1));
+            assertThat("stored before the last lease: its first try may have started", untouched.attempt(), is(2));
             Inbox.Entry retrying = inbox.take();
             assertThat(retrying.id(), is(before.get(1).id()));
             assertThat("the next try, at its time", retrying.attempt(), is(2));
@@ -104,11 +104,11 @@ class SqliteInboxTest {
     void aNewerSchemaIsRefused() throws Exception {
         withInbox(inbox -> null);
         try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("inbox.db"))) {
-            connection.createStatement().execute("PRAGMA user_version = 2");
+            connection.createStatement().execute("PRAGMA user_version = 3");
         }
         StartupException e = org.junit.jupiter.api.Assertions.assertThrows(StartupException.class, () -> withInbox(inbox -> null));
-        assertThat(e.getMessage(), is("relaygate.data-dir: cannot open inbox.db: inbox.db has schema version 2; "
-                                              + "this build reads version 1"));
+        assertThat(e.getMessage(), is("relaygate.data-dir: cannot open inbox.db: inbox.db has schema version 3; "
+                                              + "this build reads version 2"));
     }
 
     @Test
@@ -120,6 +120,92 @@ class SqliteInboxTest {
             assertThat(inbox.backlog().size(), is(2));
             assertThat(inbox.backlog().bytes(), is(2 * Inbox.size(InboxTest.event("a"))));
             assertThat(inbox.backlog().oldest(), is(Optional.of(InboxTest.event("a").receivedAt())));
+            return null;
+        });
+    }
+
+    /**
+     * Leases of first tries are a watermark: one write covers every event stored by then. Whatever moment a crash
+     * hits (after the store, after the lease, after the handler, before or after the done mark), a delivery the
+     * handler may have seen comes back with a higher attempt, and one stored after the last lease keeps attempt 1.
+     */
+    @Test
+    void aCrashBetweenTheStoreAndTheMarksNeverShowsAttemptOneTwice() throws Exception {
+        List<Inbox.Entry> before = withInbox(inbox -> {
+            inbox.offer(List.of(InboxTest.event("handled")));
+            inbox.offer(List.of(InboxTest.event("in-handler")));
+            Inbox.Entry handled = inbox.take();
+            Inbox.Entry inHandler = inbox.take();
+            assertThat(inbox.lease(handled), is(true));
+            assertThat("covered by the same watermark", inbox.lease(inHandler), is(true));
+            inbox.done(handled);
+            // Stored after the last lease: nothing of it can have started.
+            inbox.offer(List.of(InboxTest.event("after-the-lease")));
+            Inbox.Entry after = inbox.take();
+            // The handler returned, but the crash comes before its done mark is committed: no done() call at all.
+            return List.of(inHandler, after);
+        });
+        List<Inbox.Entry> second = withInbox(inbox -> {
+            Inbox.Entry inHandler = inbox.take();
+            assertThat(inbox.event(inHandler).id(), is("in-handler"));
+            assertThat("it may have run", inHandler.attempt(), is(2));
+            assertThat(inHandler.id(), is(before.get(0).id()));
+            Inbox.Entry after = inbox.take();
+            assertThat(inbox.event(after).id(), is("after-the-lease"));
+            assertThat("it cannot have run", after.attempt(), is(1));
+            assertThat("handled is not delivered again", inbox.backlog().size(), is(2));
+            // A later try marks its own row; a crash during it counts it as run too.
+            assertThat(inbox.lease(inHandler), is(true));
+            assertThat(inbox.lease(after), is(true));
+            return List.of(inHandler, after);
+        });
+        withInbox(inbox -> {
+            Inbox.Entry inHandler = inbox.take();
+            assertThat(inHandler.id(), is(second.get(0).id()));
+            assertThat(inHandler.attempt(), is(3));
+            Inbox.Entry after = inbox.take();
+            assertThat(after.id(), is(second.get(1).id()));
+            assertThat("its first try had started", after.attempt(), is(2));
+            return null;
+        });
+    }
+
+    @Test
+    void aVersionOneFileIsBroughtToVersionTwoWithItsDeliveryIds() throws Exception {
+        // The layout of the first release: a random delivery id with its own index, a lease write per try.
+        try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("inbox.db"));
+             var statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, channel TEXT NOT NULL,
+                      scope TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, provider TEXT NOT NULL,
+                      conversation TEXT NOT NULL, thread TEXT, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL,
+                      text TEXT NOT NULL, raw TEXT NOT NULL, received_at INTEGER NOT NULL, approval_request TEXT,
+                      approval_decision TEXT, state TEXT NOT NULL, attempt INTEGER NOT NULL, due_at INTEGER, error TEXT,
+                      dead_at INTEGER)""");
+            statement.execute("CREATE INDEX events_dedup ON events (channel, scope, event_id) WHERE event_id <> ''");
+            statement.execute("CREATE INDEX events_state ON events (state, received_at)");
+            long at = clock.instant().toEpochMilli() * 1_000_000;
+            statement.execute("INSERT INTO events (id, channel, scope, event_id, type, provider, conversation, sender_id, "
+                    + "sender_name, text, raw, received_at, state, attempt, error, dead_at) VALUES "
+                    + "('msg_0123456789abcdef0123456789abcdef', 'c', 's', 'p1', 'message', 'p', 'conv', 'u', 'u', 'hi', '{}', "
+                    + at + ", 'pending', 1, NULL, NULL), "
+                    + "('msg_fedcba9876543210fedcba9876543210', 'c', 's', 'l1', 'message', 'p', 'conv', 'u', 'u', 'hi', '{}', "
+                    + at + ", 'leased', 1, NULL, NULL), "
+                    + "('msg_00000000000000000000000000000000', 'c', 's', 'd1', 'message', 'p', 'conv', 'u', 'u', 'hi', '{}', "
+                    + at + ", 'dead', 3, 'gone', " + at + ")");
+            statement.execute("PRAGMA user_version = 1");
+        }
+        withInbox(inbox -> {
+            Inbox.Entry pending = inbox.take();
+            assertThat(pending.id(), is("msg_0123456789abcdef0123456789abcdef"));
+            assertThat("never leased: its first try", pending.attempt(), is(1));
+            Inbox.Entry leased = inbox.take();
+            assertThat(leased.id(), is("msg_fedcba9876543210fedcba9876543210"));
+            assertThat(leased.attempt(), is(2));
+            assertThat(inbox.event(leased).id(), is("l1"));
+            assertThat("an id from before is still found",
+                       inbox.deadLetter("msg_00000000000000000000000000000000").orElseThrow().error(), is("gone"));
+            assertThat(inbox.offer(List.of(InboxTest.event("p1"))), is(Inbox.Offer.DUPLICATE));
             return null;
         });
     }
