@@ -1,7 +1,6 @@
 package dev.relaygate.api;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Objects;
 
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * An HMAC-SHA256 signature format: an encoding of the 32-byte MAC (lowercase hex or standard base64) behind a fixed
@@ -23,8 +21,6 @@ import javax.crypto.spec.SecretKeySpec;
  * fail, and a different length is simply "not equal".
  */
 public final class HmacSignature {
-    private static final String ALGORITHM = "HmacSHA256";
-
     private final String prefix;
     private final boolean hex;
 
@@ -61,19 +57,11 @@ public final class HmacSignature {
      * @return the 32-byte MAC
      */
     public static byte[] mac(Secret key, byte[]... parts) {
-        try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            // HMAC accepts keys of any length; an empty key is refused by SecretKeySpec, so pad it to one zero byte,
-            // which HMAC treats identically (keys are zero-padded to the block size).
-            byte[] raw = key.raw();
-            mac.init(new SecretKeySpec(raw.length == 0 ? new byte[1] : raw, ALGORITHM));
-            for (byte[] part : parts) {
-                mac.update(part);
-            }
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+        Mac mac = key.hmacSha256();
+        for (byte[] part : parts) {
+            mac.update(part);
         }
+        return mac.doFinal();
     }
 
     /**

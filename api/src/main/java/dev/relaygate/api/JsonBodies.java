@@ -1,7 +1,7 @@
 package dev.relaygate.api;
 
-import java.io.ByteArrayInputStream;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import jakarta.json.JsonObject;
@@ -27,12 +27,8 @@ public final class JsonBodies {
      * @return the value, empty when the bytes are not exactly one JSON value
      */
     public static Optional<JsonValue> value(byte[] bytes) {
-        try (JsonParser parser = JSON.createParser(new ByteArrayInputStream(bytes))) {
-            return read(parser);
-        } catch (RuntimeException e) {
-            // JsonException, and Parsson's plain RuntimeException for nesting beyond its limit.
-            return Optional.empty();
-        }
+        // Through a String: JSON-P's own byte decoding costs a detecting stream and an 8 KiB decoder per parse.
+        return value(new String(bytes, StandardCharsets.UTF_8));
     }
 
     /**

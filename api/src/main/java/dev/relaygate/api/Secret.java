@@ -1,11 +1,15 @@
 package dev.relaygate.api;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Key material that never shows itself: {@link #toString()} is {@code [REDACTED]} and parse errors never echo the
@@ -15,6 +19,9 @@ public final class Secret {
     private static final String REDACTED = "[REDACTED]";
 
     private final byte[] bytes;
+    // HMAC-SHA256 keyed with these bytes, made once: each use clones it, which skips the provider lookup and the key
+    // schedule that Mac.getInstance and init cost on every request.
+    private volatile Mac hmacSha256;
 
     private Secret(byte[] bytes) {
         this.bytes = bytes;
@@ -130,9 +137,23 @@ public final class Secret {
         }
     }
 
-    // Package-private access for the toolkit, which must not copy the key per request.
-    byte[] raw() {
-        return bytes;
+    /**
+     * A fresh HMAC-SHA256 keyed with this secret, for the toolkit.
+     */
+    Mac hmacSha256() {
+        try {
+            Mac prototype = hmacSha256;
+            if (prototype == null) {
+                prototype = Mac.getInstance("HmacSHA256");
+                // HMAC accepts keys of any length; an empty key is refused by SecretKeySpec, so pad it to one zero byte,
+                // which HMAC treats identically (keys are zero-padded to the block size).
+                prototype.init(new SecretKeySpec(bytes.length == 0 ? new byte[1] : bytes, "HmacSHA256"));
+                hmacSha256 = prototype;
+            }
+            return (Mac) prototype.clone();
+        } catch (GeneralSecurityException | CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+        }
     }
 
     @Override

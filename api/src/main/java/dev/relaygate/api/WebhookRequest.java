@@ -25,6 +25,8 @@ public final class WebhookRequest {
     private final byte[] body;
     private final String remoteAddress;
     private final Instant receivedAt;
+    // Decoded once: a channel and the routing layer may both ask.
+    private String bodyText;
 
     private WebhookRequest(Builder builder) {
         this.method = builder.method;
@@ -111,7 +113,12 @@ public final class WebhookRequest {
      * @return the text
      */
     public String bodyText() {
-        return new String(body, StandardCharsets.UTF_8);
+        String text = bodyText;
+        if (text == null) {
+            text = new String(body, StandardCharsets.UTF_8);
+            bodyText = text;
+        }
+        return text;
     }
 
     /**

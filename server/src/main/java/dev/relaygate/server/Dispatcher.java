@@ -170,7 +170,7 @@ final class Dispatcher {
                 long start = System.nanoTime();
                 Optional<Failure> failure = attempt(entry, event);
                 metrics.handled(entry.channel(), Duration.ofNanos(System.nanoTime() - start), failure.isPresent());
-                tried = Optional.of(new Try(event.toString(), failure));
+                tried = Optional.of(new Try(event, failure));
             } catch (IllegalStateException e) {
                 // The store could not give the event or record the start of the try: it does not run, does not count.
                 LOGGER.log(Level.ERROR, "Delivery " + entry.id() + " waits for the store: " + e.getMessage());
@@ -188,7 +188,7 @@ final class Dispatcher {
                 return;
             }
             Failure f = tried.get().failure().get();
-            String what = tried.get().event();
+            ChannelEvent what = tried.get().event();
             if (f.giveUp() || schedule.exhausted(entry.attempt())) {
                 LOGGER.log(Level.WARNING, "Dead letter " + entry.id() + " after try " + entry.attempt() + " of "
                         + what + ": " + f.logged());
@@ -279,8 +279,8 @@ final class Dispatcher {
     }
 
 
-    /** A try that ran: the event as logs may show it, and how it failed, if it did. */
-    private record Try(String event, Optional<Failure> failure) {
+    /** A try that ran: its event, and how it failed, if it did. */
+    private record Try(ChannelEvent event, Optional<Failure> failure) {
     }
 
     /**

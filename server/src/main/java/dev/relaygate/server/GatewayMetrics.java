@@ -3,6 +3,8 @@ package dev.relaygate.server;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -26,6 +28,9 @@ final class GatewayMetrics {
             Duration.ofSeconds(60)};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Looked up once per channel and outcome: building a meter's id on every request is most of what a count costs.
+    private final Map<String, Counter> webhooks = new ConcurrentHashMap<>();
+    private final Map<String, Timer> handlers = new ConcurrentHashMap<>();
 
     /**
      * {@code GET /observe/metrics}: Prometheus text.
@@ -40,15 +45,16 @@ final class GatewayMetrics {
      * ({@code invalid_signature}, ...).
      */
     void webhook(String channel, String outcome) {
-        count("relaygate.webhook.requests", "channel", channel, "outcome", outcome.toLowerCase(Locale.ROOT).replace(' ', '_'));
+        webhooks.computeIfAbsent(channel + '\0' + outcome, key -> Counter.builder("relaygate.webhook.requests")
+                .tags("channel", channel, "outcome", outcome.toLowerCase(Locale.ROOT).replace(' ', '_'))
+                .register(registry)).increment();
     }
 
     void handled(String channel, Duration duration, boolean failed) {
-        Timer.builder("relaygate.handler.duration")
+        handlers.computeIfAbsent(channel, key -> Timer.builder("relaygate.handler.duration")
                 .tags("channel", channel)
                 .serviceLevelObjectives(HANDLER_BUCKETS)
-                .register(registry)
-                .record(duration);
+                .register(registry)).record(duration);
         if (failed) {
             count("relaygate.handler.failures", "channel", channel);
         }

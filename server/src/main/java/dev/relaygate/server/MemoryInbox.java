@@ -66,13 +66,16 @@ final class MemoryInbox implements Inbox {
             }
             Set<DedupKey> keys = new HashSet<>();
             List<ChannelEvent> fresh = new ArrayList<>(offered.size());
+            List<Entry> entries = new ArrayList<>(offered.size());
             long bytes = 0;
             for (ChannelEvent event : offered) {
                 // Events without an id are never duplicates.
                 DedupKey key = new DedupKey(event.channel(), event.scope(), event.id());
                 if (event.id().isEmpty() || !seen.containsKey(key) && keys.add(key)) {
+                    Entry entry = Entry.first(nextSeq + entries.size(), event);
                     fresh.add(event);
-                    bytes += Inbox.size(event);
+                    entries.add(entry);
+                    bytes += entry.size();
                 }
             }
             if (fresh.isEmpty()) {
@@ -81,13 +84,14 @@ final class MemoryInbox implements Inbox {
             if (!backlog.fits(fresh.size(), bytes)) {
                 return Offer.FULL;
             }
-            for (ChannelEvent event : fresh) {
+            nextSeq += entries.size();
+            for (int i = 0; i < fresh.size(); i++) {
+                ChannelEvent event = fresh.get(i);
                 if (!event.id().isEmpty()) {
                     seen.put(new DedupKey(event.channel(), event.scope(), event.id()), event.receivedAt().plus(dedupWindow));
                 }
-                Entry entry = Entry.first(nextSeq++, event);
-                events.put(entry.seq(), event);
-                enqueue(entry);
+                events.put(entries.get(i).seq(), event);
+                enqueue(entries.get(i));
             }
             return Offer.STORED;
         } finally {

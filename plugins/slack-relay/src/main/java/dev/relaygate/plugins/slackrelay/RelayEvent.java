@@ -1,6 +1,6 @@
 package dev.relaygate.plugins.slackrelay;
 
-import java.io.ByteArrayInputStream;
+import java.io.StringReader;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -68,12 +68,12 @@ record RelayEvent(String id,
     /**
      * Parses a body.
      *
-     * @param body the verified bytes
+     * @param body the verified body as text
      * @return the event, or empty when the body is not a valid relay event
      */
-    static Optional<RelayEvent> parse(byte[] body) {
+    static Optional<RelayEvent> parse(String body) {
         Map<String, JsonValue> fields = new HashMap<>();
-        try (JsonParser parser = JSON.createParser(new ByteArrayInputStream(body))) {
+        try (JsonParser parser = JSON.createParser(new StringReader(body))) {
             if (!parser.hasNext() || parser.next() != JsonParser.Event.START_OBJECT) {
                 return Optional.empty();
             }

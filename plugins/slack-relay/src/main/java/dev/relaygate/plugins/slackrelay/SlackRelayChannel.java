@@ -96,7 +96,7 @@ final class SlackRelayChannel implements Channel {
 
     @Override
     public Inbound decode(WebhookRequest request) {
-        Optional<RelayEvent> parsed = RelayEvent.parse(request.body());
+        Optional<RelayEvent> parsed = RelayEvent.parse(request.bodyText());
         if (parsed.isEmpty()) {
             return INVALID_JSON;
         }

@@ -15,7 +15,7 @@ import static org.hamcrest.Matchers.is;
  */
 class RelayEventTest {
     private static Optional<RelayEvent> parse(String json) {
-        return RelayEvent.parse(json.getBytes(StandardCharsets.UTF_8));
+        return RelayEvent.parse(json);
     }
 
     @Test
@@ -76,9 +76,10 @@ class RelayEventTest {
     }
 
     @Test
-    void invalidUtf8IsInvalidNotAnException() {
-        byte[] body = {'{', '"', 'e', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'};
-        assertThat(RelayEvent.parse(body), is(Optional.empty()));
+    void invalidUtf8BecomesReplacementCharactersNotAnException() {
+        byte[] body = "{\"event_type\":\"message\",\"content\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        body[body.length - 3] = (byte) 0xC3; // a lead byte without its continuation
+        assertThat(RelayEvent.parse(new String(body, StandardCharsets.UTF_8)).orElseThrow().text(), is("\uFFFD"));
     }
 
     @Test
