@@ -37,7 +37,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
         Duration duration = Duration.parse(options.getOrDefault("duration", "PT20S"));
-        Duration warmup = Duration.parse(options.getOrDefault("warmup", "PT5S"));
+        Duration warmup = Duration.parse(options.getOrDefault("warmup", "PT15S"));
         int connections = Integer.parseInt(options.getOrDefault("connections", "32"));
         Path serverJar = Path.of(options.getOrDefault("server-jar", "server/target/relaygate-server.jar"));
         List<String> javaOptions = Arrays.stream(options.getOrDefault("java-opts", "").split(" "))
@@ -89,8 +89,10 @@ public final class Bench {
                     LoadGenerator.run(target.url(), requests.get(), connections, warmup, 0);
                     progress("  maximum rate, " + connections + " connections, " + duration.toSeconds() + " s");
                     long cpuBefore = target.cpuNanos();
+                    long jitBefore = target.compilerCpuNanos();
                     LoadGenerator.Result max = LoadGenerator.run(target.url(), requests.get(), connections, duration, 0);
-                    long cpu = target.cpuNanos() - cpuBefore;
+                    long jit = target.compilerCpuNanos() - jitBefore;
+                    long cpu = target.cpuNanos() - cpuBefore - jit;
                     if (rate == 0) {
                         rate = max.perSecond() / 2;
                     }
@@ -98,7 +100,7 @@ public final class Bench {
                             + "req/s for latency", max.perSecond(), cpu / 1e3 / Math.max(1, max.ok()), rate));
                     LoadGenerator.Result fixed = LoadGenerator.run(target.url(), requests.get(), connections * 2, duration,
                                                                    rate);
-                    rows.add(new Row(spec.getKey(), pinned, max, cpu, fixed, target.peakRssMib()));
+                    rows.add(new Row(spec.getKey(), pinned, max, cpu, jit, fixed, target.peakRssMib()));
                 }
             }
         }
@@ -123,10 +125,11 @@ public final class Bench {
     /**
      * One target's measurements.
      *
-     * @param cpuNanos the target's CPU time during the maximum-rate run
+     * @param cpuNanos the target's CPU time during the maximum-rate run, but for its JIT compiler threads
+     * @param jitNanos the JIT compiler threads' CPU time meanwhile
      */
-    private record Row(String target, boolean pinned, LoadGenerator.Result max, long cpuNanos, LoadGenerator.Result fixed,
-                       long peakRssMib) {
+    private record Row(String target, boolean pinned, LoadGenerator.Result max, long cpuNanos, long jitNanos,
+                       LoadGenerator.Result fixed, long peakRssMib) {
         double cpuMicrosPerRequest() {
             return cpuNanos / 1e3 / Math.max(1, max.ok());
         }
@@ -210,23 +213,25 @@ public final class Bench {
         md.append("Run ").append(Instant.now()).append(" on ").append(CORES)
                 .append(" cores, Java ").append(Runtime.version()).append("; ").append(connections)
                 .append(" keep-alive connections, ").append(duration.toSeconds()).append(" s per measurement.\n\n");
-        md.append("| Target | cores | max req/s | vs (c) | server CPU µs/req | vs (c) | errors at max | p50 ms | p99 ms "
-                          + "| p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
-        md.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|\n");
+        md.append("| Target | cores | max req/s | vs (c) | server CPU µs/req | vs (c) | JIT ms | errors at max | p50 ms "
+                          + "| p99 ms | p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|\n");
         for (Row row : rows) {
             Optional<Row> bare = rows.stream().filter(r -> r.target().startsWith("(c)") && r.pinned() == row.pinned())
                     .findFirst();
             double ceiling = bare.map(r -> r.max().perSecond()).orElse(Double.NaN);
             double floor = bare.map(Row::cpuMicrosPerRequest).orElse(Double.NaN);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f%% | %.0f | %.1f× | %s | %.2f | %.2f | %.2f | %s | %d |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f%% | %.0f | %.1f× | %d | %s | %.2f | %.2f | %.2f | %s "
+                                            + "| %d |%n",
                                     row.target(), row.pinned() ? "load 0, target 1" : "shared",
                                     row.max().perSecond(), 100 * row.max().perSecond() / ceiling,
-                                    row.cpuMicrosPerRequest(), row.cpuMicrosPerRequest() / floor,
+                                    row.cpuMicrosPerRequest(), row.cpuMicrosPerRequest() / floor, row.jitNanos() / 1_000_000,
                                     errors(row.max()), row.fixed().millis(50), row.fixed().millis(99),
                                     row.fixed().millis(99.9), errors(row.fixed()), row.peakRssMib()));
         }
         md.append(String.format(Locale.ROOT, "%nServer CPU is the target process's user and system time during the maximum-"
-                + "rate run, divided by the requests it answered 200. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
+                + "rate run, but for its JIT compiler threads (their time is the JIT column), divided by the requests it "
+                + "answered 200. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
                 + "open loop, measured from each request's intended start.%n%n", rate));
         md.append("| JMH | | |\n|---|---:|---|\n");
         jmh.forEach(line -> md.append(line).append('\n'));

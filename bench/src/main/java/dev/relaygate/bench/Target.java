@@ -73,6 +73,28 @@ final class Target implements AutoCloseable {
         return ticks * (1_000_000_000L / CLOCK_TICKS);
     }
 
+    /**
+     * CPU time the JIT compiler threads have used so far, in nanoseconds: a one-time cost that a short run would
+     * otherwise charge to every request.
+     */
+    long compilerCpuNanos() throws IOException {
+        long nanos = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        nanos += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * (1_000_000_000L / CLOCK_TICKS);
+                    }
+                } catch (IOException gone) {
+                    // a compiler thread that ended meanwhile
+                }
+            }
+        }
+        return nanos;
+    }
+
     /** The peak resident set size so far (VmHWM), in MiB. */
     long peakRssMib() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {

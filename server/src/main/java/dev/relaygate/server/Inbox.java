@@ -266,6 +266,13 @@ interface Inbox extends AutoCloseable {
                              event.receivedAt(), Inbox.size(event), 1, Optional.empty());
         }
 
+        /**
+         * The same first try under another number (and so another delivery id).
+         */
+        Entry renumbered(long number) {
+            return number == seq ? this : new Entry(number, deliveryId(number), channel, lane, receivedAt, size, attempt, due);
+        }
+
         public Entry next() {
             return new Entry(seq, id, channel, lane, receivedAt, size, attempt + 1, Optional.empty());
         }

@@ -15,7 +15,8 @@ import io.helidon.webserver.http.ServerRequest;
 
 /**
  * Webhook bodies while they arrive and while they are handled: at most {@code relaygate.ingress.max-bytes-in-flight}
- * bytes across all connections, and each body whole within {@code relaygate.ingress.body-timeout}.
+ * bytes across all connections, and each body whole within {@code relaygate.ingress.body-timeout} (checked every tenth
+ * of it).
  *
  * <p>A body's declared length is reserved before its first byte is read (a chunked body reserves as it arrives), and
  * stays reserved until the webhook is answered, since verifying, decoding and storing it take memory in proportion.
@@ -40,9 +41,10 @@ final class Ingress implements AutoCloseable {
 
     private final long maxBytes;
     private final long timeoutNanos;
+    private final long tickNanos;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition readingStarted = lock.newCondition();
-    // Bodies still arriving, oldest first: all have the same deadline, so the first is always the next to expire.
+    private final Condition closing = lock.newCondition();
+    // Bodies still arriving, oldest first: all have the same deadline, so the oldest are the ones to expire.
     private final LinkedHashSet<Claim> arriving = new LinkedHashSet<>();
     private long inFlight;
     private boolean closed;
@@ -50,6 +52,9 @@ final class Ingress implements AutoCloseable {
     Ingress(long maxBytes, Duration bodyTimeout) {
         this.maxBytes = maxBytes;
         this.timeoutNanos = bodyTimeout.toNanos();
+        // Deadlines are checked on a tick of a tenth of the timeout (10 ms to 1 s), not per body: a wake-up for every
+        // request would cost more than the check.
+        this.tickNanos = Math.clamp(timeoutNanos / 10, Duration.ofMillis(10).toNanos(), Duration.ofSeconds(1).toNanos());
         Thread.ofPlatform().name("relaygate-body-deadlines").daemon().start(this::enforceDeadlines);
     }
 
@@ -77,7 +82,7 @@ final class Ingress implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            readingStarted.signalAll();
+            closing.signalAll();
         } finally {
             lock.unlock();
         }
@@ -88,16 +93,10 @@ final class Ingress implements AutoCloseable {
         try {
             while (!closed) {
                 try {
-                    if (arriving.isEmpty()) {
-                        readingStarted.await();
-                        continue;
-                    }
-                    Claim claim = arriving.getFirst();
-                    long left = claim.started + timeoutNanos - System.nanoTime();
-                    if (left > 0) {
-                        readingStarted.awaitNanos(left);
-                    } else {
-                        cut(claim, Outcome.TIMED_OUT);
+                    closing.awaitNanos(tickNanos);
+                    long now = System.nanoTime();
+                    while (!arriving.isEmpty() && now - arriving.getFirst().started >= timeoutNanos) {
+                        cut(arriving.getFirst(), Outcome.TIMED_OUT);
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -181,9 +180,6 @@ final class Ingress implements AutoCloseable {
             lock.lock();
             try {
                 arriving.add(this);
-                if (arriving.size() == 1) {
-                    readingStarted.signal();
-                }
                 if (length.isPresent()) {
                     reserve(length.getAsLong());
                 }

@@ -29,7 +29,7 @@ import dev.relaygate.api.ChannelEvent;
  */
 final class MemoryInbox implements Inbox {
     /** Event ids remembered for deduplication at most, the oldest forgotten first. */
-    static final int MAX_SEEN = 100_000;
+    static final int MAX_SEEN = 25_000;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();

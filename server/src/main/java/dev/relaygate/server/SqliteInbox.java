@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -135,7 +136,8 @@ final class SqliteInbox implements Inbox {
     // Every first try of an event numbered up to this may start without a write: the lease watermark, committed.
     private volatile long leasedUpTo;
     private volatile boolean closed;
-    // The writer's own state.
+    // The writer's own state: the numbers of pending rows, and where the next row, the prune and the scan start.
+    private final TreeSet<Long> pending = new TreeSet<>();
     private long nextSeq;
     private long pendingFrom;
     private long pruneFrom;
@@ -171,17 +173,19 @@ final class SqliteInbox implements Inbox {
 
     static SqliteInbox open(DataDir dataDir, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay,
                             Clock clock) {
-        Connection connection = dataDir.sqlite("inbox.db");
-        Connection reader = null;
+        List<Connection> opened = new ArrayList<>();
         try {
+            Connection connection = dataDir.sqlite("inbox.db");
+            opened.add(connection);
             connection.setAutoCommit(false);
-            reader = dataDir.sqlite("inbox.db");
+            Connection reader = dataDir.sqlite("inbox.db");
+            opened.add(reader);
             return new SqliteInbox(connection, reader, capacity, maxBytes, dedupWindow, commitDelay, clock);
         } catch (SQLException | RuntimeException e) {
             // A broken file, or a row this build cannot read.
-            for (Connection opened : reader == null ? List.of(connection) : List.of(connection, reader)) {
+            for (Connection connection : opened) {
                 try {
-                    opened.close();
+                    connection.close();
                 } catch (SQLException closing) {
                     e.addSuppressed(closing);
                 }
@@ -246,13 +250,13 @@ final class SqliteInbox implements Inbox {
         // Every try that may have started counts as run: later tries that were marked, first tries under the watermark.
         try (PreparedStatement leased = connection.prepareStatement(
                      "UPDATE events SET state = 'retry', due_at = NULL, attempt = attempt + 1 WHERE state = 'leased'");
-             PreparedStatement pending = connection.prepareStatement(
+             PreparedStatement firstTries = connection.prepareStatement(
                      "UPDATE events SET state = 'retry', due_at = NULL, attempt = attempt + 1 "
                              + "WHERE seq BETWEEN ? AND ? AND state = 'pending'")) {
             leased.executeUpdate();
-            pending.setLong(1, pendingFrom);
-            pending.setLong(2, marks.getOrDefault("leased", 0L));
-            pending.executeUpdate();
+            firstTries.setLong(1, pendingFrom);
+            firstTries.setLong(2, marks.getOrDefault("leased", 0L));
+            firstTries.executeUpdate();
         }
         int retries = 0;
         try (PreparedStatement select = connection.prepareStatement(
@@ -263,6 +267,9 @@ final class SqliteInbox implements Inbox {
                 while (rows.next()) {
                     Entry entry = entry(rows);
                     retries += entry.attempt() > 1 ? 1 : 0;
+                    if (entry.attempt() == 1) {
+                        pending.add(entry.seq());
+                    }
                     ready.add(entry);
                     backlog.add(entry);
                 }
@@ -293,9 +300,12 @@ final class SqliteInbox implements Inbox {
      * One insert per event; a conflict on the dedup index is a duplicate, unless the older event left the window.
      */
     private Offer store(Tx tx, List<ChannelEvent> events) throws SQLException {
+        List<Entry> entries = new ArrayList<>(events.size());
         long bytes = 0;
         for (ChannelEvent event : events) {
-            bytes += Inbox.size(event);
+            Entry entry = Entry.first(nextSeq + entries.size(), event);
+            entries.add(entry);
+            bytes += entry.size();
         }
         // Room for all of them is the common case; near capacity, room only for those that are not duplicates.
         if (!tx.fits(events.size(), bytes) && !tx.fits(fresh(events))) {
@@ -303,8 +313,10 @@ final class SqliteInbox implements Inbox {
         }
         long since = nanos(clock.instant().minus(dedupWindow));
         boolean stored = false;
-        for (ChannelEvent event : events) {
-            Entry entry = Entry.first(nextSeq, event);
+        for (int i = 0; i < events.size(); i++) {
+            ChannelEvent event = events.get(i);
+            // Numbered in the order stored: a duplicate in between takes no number.
+            Entry entry = entries.get(i).renumbered(nextSeq);
             if (insert(entry, event) || retired(event, since) && insert(entry, event)) {
                 nextSeq++;
                 tx.added(entry, Optional.of(event));
@@ -391,8 +403,14 @@ final class SqliteInbox implements Inbox {
         }
     }
 
+    // In the writer, once committed.
     private void makeReady(List<Entry> entries, Map<Long, ChannelEvent> events) {
-        entries.forEach(backlog::add);
+        for (Entry entry : entries) {
+            backlog.add(entry);
+            if (entry.attempt() == 1) {
+                pending.add(entry.seq());
+            }
+        }
         lock.lock();
         try {
             for (Entry entry : entries) {
@@ -467,7 +485,10 @@ final class SqliteInbox implements Inbox {
     public void done(Entry entry) {
         post(tx -> {
             set(entry.seq(), "done");
-            tx.afterCommit(() -> backlog.remove(entry.id()));
+            tx.afterCommit(() -> {
+                pending.remove(entry.seq());
+                backlog.remove(entry.id());
+            });
             return null;
         });
     }
@@ -480,6 +501,7 @@ final class SqliteInbox implements Inbox {
             setRetry.setString(3, error);
             setRetry.setLong(4, entry.seq());
             setRetry.executeUpdate();
+            tx.afterCommit(() -> pending.remove(entry.seq()));
             return null;
         });
     }
@@ -491,7 +513,10 @@ final class SqliteInbox implements Inbox {
             setDead.setLong(2, nanos(clock.instant()));
             setDead.setLong(3, entry.seq());
             setDead.executeUpdate();
-            tx.afterCommit(() -> backlog.remove(entry.id()));
+            tx.afterCommit(() -> {
+                pending.remove(entry.seq());
+                backlog.remove(entry.id());
+            });
             return null;
         });
     }
@@ -871,13 +896,7 @@ final class SqliteInbox implements Inbox {
             }
             delete.executeBatch();
         }
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT seq FROM events WHERE seq >= ? AND state = 'pending' ORDER BY seq LIMIT 1")) {
-            select.setLong(1, pendingFrom);
-            try (ResultSet rows = select.executeQuery()) {
-                pendingFrom = rows.next() ? rows.getLong(1) : nextSeq;
-            }
-        }
+        pendingFrom = pending.isEmpty() ? nextSeq : pending.first();
         mark("pending-from", pendingFrom);
         // Behind on pruning: the next commit goes on with it.
         nextMaintenance = examined == PRUNE_BATCH ? now : now.plus(MAINTAIN_EVERY);
