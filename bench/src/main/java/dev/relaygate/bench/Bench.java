@@ -19,6 +19,8 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
+import dev.relaygate.server.InboxBenchmark;
+
 /**
  * {@code bin/relaygate bench}: the same signed load against (a) Relaygate with the durable inbox, (b) with the
  * in-memory inbox, (c) a bare Helidon endpoint and (d) Slack's Bolt for Java, one after another in one run on this
@@ -192,6 +194,7 @@ public final class Bench {
         List<String> lines = new ArrayList<>();
         for (RunResult result : new Runner(new OptionsBuilder()
                                                    .include(VerifyBenchmark.class.getName())
+                                                   .include(InboxBenchmark.class.getName())
                                                    .output(output.toString())
                                                    .forks(1)
                                                    .warmupIterations(3)
@@ -201,9 +204,18 @@ public final class Bench {
                                                    .shouldFailOnError(true)
                                                    .build()).run()) {
             var primary = result.getPrimaryResult();
-            lines.add(String.format(Locale.ROOT, "| %s | %.0f ± %.0f | %s |", result.getParams().getBenchmark()
-                                            .replace(VerifyBenchmark.class.getName() + ".", ""),
-                                    primary.getScore(), primary.getScoreError(), primary.getScoreUnit()));
+            String name = result.getParams().getBenchmark().replaceAll("^.*\\.(\\w+\\.\\w+)$", "$1");
+            String batch = result.getParams().getParam("batch");
+            if (batch == null) {
+                lines.add(String.format(Locale.ROOT, "| %s | %.0f ± %.0f | %s |", name, primary.getScore(),
+                                        primary.getScoreError(), primary.getScoreUnit()));
+            } else {
+                // Offers of `batch` events: report events per second.
+                int events = Integer.parseInt(batch);
+                lines.add(String.format(Locale.ROOT, "| %s (%s, %s events an offer) | %.0f ± %.0f | events/s |", name,
+                                        result.getParams().getParam("store"), batch, primary.getScore() * events,
+                                        primary.getScoreError() * events));
+            }
         }
         return lines;
     }
