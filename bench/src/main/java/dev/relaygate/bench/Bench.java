@@ -245,8 +245,10 @@ public final class Bench {
                 + "rate run, but for its JIT compiler threads (their time is the JIT column), divided by the requests it "
                 + "answered 200. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
                 + "open loop, measured from each request's intended start.%n%n", rate));
-        md.append("| JMH | | |\n|---|---:|---|\n");
-        jmh.forEach(line -> md.append(line).append('\n'));
+        if (!jmh.isEmpty()) {
+            md.append("| JMH | | |\n|---|---:|---|\n");
+            jmh.forEach(line -> md.append(line).append('\n'));
+        }
         return md.toString();
     }
 
@@ -259,7 +261,7 @@ public final class Bench {
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: bench [--duration PT20S] [--warmup PT5S] [--connections 32] "
+                throw new IllegalArgumentException("usage: bench [--duration PT20S] [--warmup PT15S] [--connections 32] "
                                                            + "[--server-jar FILE] [--java-opts \"...\"] [--out FILE] "
                                                            + "[--only abcde] [--pin off|on|both] [--slack-plugin-dir DIR]");
             }

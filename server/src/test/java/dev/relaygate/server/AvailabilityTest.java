@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,7 @@ import static org.hamcrest.Matchers.isOneOf;
 
 /**
  * What an attacker without any secret, or a sender with a backlog of huge events, does to a gateway running with
- * {@code bin/relaygate}'s JVM flags (a 192 MiB heap): it keeps answering, keeps accepting signed events, and never runs
+ * {@code bin/relaygate}'s JVM flags (a 144 MiB heap): it keeps answering, keeps accepting signed events, and never runs
  * out of memory.
  */
 class AvailabilityTest {
@@ -177,6 +178,43 @@ class AvailabilityTest {
             assertThat(second.process().isAlive(), is(true));
         } finally {
             second.kill();
+        }
+        assertThat(Files.readString(log), not(containsString("OutOfMemoryError")));
+    }
+
+    @Test
+    void aFullInMemoryBacklogOfHugeEventsFitsTheHeap() throws Exception {
+        // The memory inbox keeps every waiting event, body and text, on the heap: inbox.max-bytes (64 MiB) of them,
+        // while eight senders keep near-maximum bodies in flight.
+        Path log = dir.resolve("memory.log");
+        ChildGateway child = ChildGateway.startWithScriptFlags(config("""
+                type: forward
+                url: http://127.0.0.1:1/agent
+                secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw""", """
+                inbox:
+                  type: memory"""), log);
+        String text = "x".repeat(NEAR_MAXIMUM - 200);
+        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+        try {
+            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int sender = 0; sender < 8; sender++) {
+                    String prefix = "big-" + sender + "-";
+                    senders.submit(() -> {
+                        Http1Client http = child.client();
+                        for (int n = 0; n < 15; n++) {
+                            statuses.merge(sendSigned(http, prefix + n, text), 1, Integer::sum);
+                        }
+                        return null;
+                    });
+                }
+            }
+            assertThat(statuses.keySet().stream().allMatch(status -> status == 200 || status == 503), is(true));
+            assertThat("a full backlog", statuses.getOrDefault(503, 0), greaterThan(0));
+            assertThat(get(child.client(), "/observe/metrics"), containsString("outcome=\"event_queue_full\""));
+            assertThat(status(child.client(), "/observe/health/live"), is(200));
+            assertThat(child.process().isAlive(), is(true));
+        } finally {
+            child.kill();
         }
         assertThat(Files.readString(log), not(containsString("OutOfMemoryError")));
     }

@@ -35,7 +35,12 @@ record ChildGateway(Process process, int port) {
         Matcher flags = Pattern.compile("(?m)^DEFAULT_JAVA_OPTS=\"([^\"]*)\"")
                 .matcher(Files.readString(Path.of("..", "bin", "relaygate")));
         assertThat("bin/relaygate defines DEFAULT_JAVA_OPTS", flags.find(), is(true));
-        return List.of(flags.group(1).split(" "));
+        List<String> options = new ArrayList<>();
+        if (Runtime.version().feature() < 22) {
+            options.add("-XX:+UnlockExperimentalVMOptions"); // as bin/relaygate does: native heap trimming on JDK 21
+        }
+        options.addAll(List.of(flags.group(1).split(" ")));
+        return options;
     }
 
     static ChildGateway start(Path config, Path log, String... jvmOptions) throws Exception {
