@@ -1,6 +1,7 @@
 package dev.relaygate.server;
 
 import java.util.Locale;
+import java.util.Optional;
 
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
@@ -53,6 +54,10 @@ final class ChannelReadiness implements HealthCheck {
             return Health.down("gateway is " + gateway.phase().name().toLowerCase(Locale.ROOT));
         }
         Inbox inbox = gateway.inbox();
+        Optional<String> unavailable = inbox.unavailable();
+        if (unavailable.isPresent()) {
+            return Health.down("storage unavailable: " + unavailable.get());
+        }
         int backlog = inbox.backlog().size();
         if (backlog * 10L > inbox.backlog().capacity() * 9L) {
             return Health.down("inbox backlog at " + backlog + " of " + inbox.backlog().capacity());

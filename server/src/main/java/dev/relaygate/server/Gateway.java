@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import io.helidon.config.Config;
 import io.helidon.http.Method;
@@ -25,6 +26,7 @@ import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
+import dev.relaygate.api.spi.StateStore;
 
 /**
  * The assembled server: plugins, channels, inbox, dispatcher and the Helidon WebServer with one webhook route per
@@ -41,7 +43,10 @@ final class Gateway implements AutoCloseable {
     private final DataDir dataDir;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final Duration shutdownGrace;
-    private final SqliteState state;
+    // The plugins' state: SQLite in the data dir, or the shared database.
+    private final Function<String, StateStore> state;
+    // What holds the state and the inbox's database: closed after the inbox.
+    private final List<AutoCloseable> stores = new ArrayList<>();
     private final Map<String, Channel> channels;
     private final Inbox inbox;
     private final Ingress ingress;
@@ -61,9 +66,22 @@ final class Gateway implements AutoCloseable {
             EventHandler handler = GatewayConfig.handler(settings, plugins, clock);
             this.dataDir = DataDir.lock(GatewayConfig.dataDir(settings));
             opened.add(dataDir);
-            this.state = SqliteState.open(dataDir);
-            opened.add(state);
-            this.inbox = inbox(GatewayConfig.inbox(settings, maxPayloadSize(config)), dataDir, clock);
+            GatewayConfig.InboxSettings inboxSettings = GatewayConfig.inbox(settings, maxPayloadSize(config));
+            if (inboxSettings.postgres().isPresent()) {
+                Postgres postgres = Postgres.open(inboxSettings.postgres().get());
+                opened.add(postgres);
+                stores.add(postgres);
+                this.state = postgres::store;
+                this.inbox = PostgresInbox.open(postgres, inboxSettings.capacity(), inboxSettings.maxBytes(),
+                                                inboxSettings.dedupWindow(), clock);
+                metrics.replica(inboxSettings.postgres().get().instanceName());
+            } else {
+                SqliteState sqlite = SqliteState.open(dataDir);
+                opened.add(sqlite);
+                stores.add(sqlite);
+                this.state = sqlite::store;
+                this.inbox = inbox(inboxSettings, dataDir, clock);
+            }
             opened.add(inbox);
             metrics.inbox(inbox.backlog(), clock);
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
@@ -174,7 +192,7 @@ final class Gateway implements AutoCloseable {
         inbox.close();
         ingress.close();
         List<AutoCloseable> resources = new ArrayList<>(channels.values());
-        resources.add(state);
+        resources.addAll(stores);
         resources.addAll(plugins.loaders());
         resources.add(dataDir);
         closeAll(resources);
@@ -251,7 +269,7 @@ final class Gateway implements AutoCloseable {
         GatewayConfig.Routes routes = new GatewayConfig.Routes();
         try {
             specs.forEach((name, spec) -> {
-                Channel channel = GatewayConfig.create(spec, clock, state.store(name), metrics.counters(name));
+                Channel channel = GatewayConfig.create(spec, clock, state.apply(name), metrics.counters(name));
                 created.put(name, channel);
                 routes.claim(spec, channel);
             });

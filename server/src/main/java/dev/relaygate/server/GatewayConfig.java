@@ -1,9 +1,13 @@
 package dev.relaygate.server;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,8 +47,23 @@ final class GatewayConfig {
     record ChannelSpec(String name, String type, ConfigSettings settings, Plugins.Found<ChannelProvider> found) {
     }
 
-    /** How to keep the inbox. */
-    record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay) {
+    /** How to keep the inbox; {@code postgres} is set for the type postgres only. */
+    record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay,
+                         Optional<PostgresSettings> postgres) {
+    }
+
+    /**
+     * {@code relaygate.postgres.*}, {@code relaygate.inbox.lease-timeout} and {@code relaygate.instance-name}.
+     *
+     * @param owner the instance name with a random suffix: leases name one process, even when two share a name
+     */
+    record PostgresSettings(String url, Optional<String> user, Optional<Secret> password, int poolSize,
+                            Duration leaseTimeout, String instanceName, String owner) {
+        @Override
+        public String toString() {
+            return "PostgresSettings[url=" + url + ", user=" + user.orElse("") + ", poolSize=" + poolSize
+                    + ", leaseTimeout=" + leaseTimeout + ", instance=" + instanceName + "]";
+        }
     }
 
     /** The limits on webhook bodies while they arrive ({@link Ingress}). */
@@ -155,16 +174,60 @@ final class GatewayConfig {
         long maxBytes = twicePayload(settings, "inbox.max-bytes", 64L << 20, maxPayloadSize);
         Duration dedupWindow = settings.duration("inbox.dedup-window", Duration.ofHours(24));
         String type = settings.text("inbox.type").orElse("durable");
-        if (!type.equals("durable") && !type.equals("memory")) {
+        if (!List.of("durable", "memory", "postgres").contains(type)) {
             throw new SettingsException(settings.fullKey("inbox.type"),
-                                        "unknown inbox type '" + type + "'; known types: durable, memory");
+                                        "unknown inbox type '" + type + "'; known types: durable, memory, postgres");
         }
         Duration commitDelay = settings.duration("inbox.commit-delay", Duration.ofNanos(500_000));
         if (commitDelay.compareTo(MAX_COMMIT_DELAY) > 0) {
             throw new SettingsException(settings.fullKey("inbox.commit-delay"), "must be at most " + MAX_COMMIT_DELAY
                     + ", got " + commitDelay);
         }
-        return new InboxSettings(type, capacity, maxBytes, dedupWindow, commitDelay);
+        Optional<PostgresSettings> postgres = type.equals("postgres") ? Optional.of(postgres(settings))
+                : Optional.empty();
+        return new InboxSettings(type, capacity, maxBytes, dedupWindow, commitDelay, postgres);
+    }
+
+    private static PostgresSettings postgres(ConfigSettings settings) {
+        String url = settings.text("postgres.url").orElseThrow(() -> new SettingsException(
+                settings.fullKey("postgres.url"), "required for inbox type postgres (jdbc:postgresql://host:5432/relaygate)"));
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new SettingsException(settings.fullKey("postgres.url"), "must start with jdbc:postgresql:");
+        }
+        int poolSize = positive(settings, "postgres.pool-size", 8);
+        if (poolSize < 3) {
+            // The writer, the listener and at least one reader each hold a connection.
+            throw new SettingsException(settings.fullKey("postgres.pool-size"), "must be at least 3, got " + poolSize);
+        }
+        Duration leaseTimeout = settings.duration("inbox.lease-timeout", Duration.ofMinutes(1));
+        if (leaseTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new SettingsException(settings.fullKey("inbox.lease-timeout"), "must be at least PT1S, got "
+                    + leaseTimeout);
+        }
+        String instance = instanceName(settings);
+        return new PostgresSettings(url, settings.text("postgres.user"), settings.secret("postgres.password"), poolSize,
+                                    leaseTimeout, instance, instance + "/" + HexFormat.of().toHexDigits(
+                                            new SecureRandom().nextInt()));
+    }
+
+    /**
+     * {@code relaygate.instance-name}: by default the host name and the process id.
+     */
+    static String instanceName(ConfigSettings settings) {
+        String name = settings.text("instance-name").orElseGet(() -> {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+            return host + "-" + ProcessHandle.current().pid();
+        });
+        if (name.length() > 100 || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+            throw new SettingsException(settings.fullKey("instance-name"),
+                                        "must be at most 100 visible ASCII characters without spaces");
+        }
+        return name;
     }
 
     /**

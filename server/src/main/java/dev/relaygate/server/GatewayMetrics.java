@@ -33,6 +33,14 @@ final class GatewayMetrics {
     private final Map<String, Timer> handlers = new ConcurrentHashMap<>();
 
     /**
+     * Labels every meter with the replica's {@code relaygate.instance-name} (several replicas on one database).
+     * Called before any meter is registered. Not {@code instance}: Prometheus sets that label itself, to the target.
+     */
+    void replica(String instanceName) {
+        registry.config().commonTags("replica", instanceName);
+    }
+
+    /**
      * {@code GET /observe/metrics}: Prometheus text.
      */
     void scrape(ServerRequest req, ServerResponse res) {

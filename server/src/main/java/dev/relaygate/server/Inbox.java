@@ -172,6 +172,15 @@ interface Inbox extends AutoCloseable {
     Backlog backlog();
 
     /**
+     * Why the store cannot take events now (a shared database out of reach), for readiness; empty when it can.
+     *
+     * @return the reason, fixed text
+     */
+    default Optional<String> unavailable() {
+        return Optional.empty();
+    }
+
+    /**
      * Refuses further offers.
      */
     @Override

@@ -39,14 +39,14 @@ final class MemoryInbox implements Inbox {
     private final TreeMap<Long, DeadLetter> dead = new TreeMap<>();
     // Event ids seen inside the dedup window, with their expiry, oldest first (events without an id are never in it).
     private final LinkedHashMap<DedupKey, Instant> seen = new LinkedHashMap<>();
-    private final Backlog backlog;
+    private final LocalBacklog backlog;
     private final Duration dedupWindow;
     private final Clock clock;
     private long nextSeq = 1;
     private volatile boolean closed;
 
     MemoryInbox(int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
-        this.backlog = new Backlog(capacity, maxBytes);
+        this.backlog = new LocalBacklog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
         this.clock = clock;
     }

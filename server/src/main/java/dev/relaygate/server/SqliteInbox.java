@@ -112,7 +112,7 @@ final class SqliteInbox implements Inbox {
     private final Connection reader;
     private final ReentrantLock reading = new ReentrantLock();
     private final Map<String, PreparedStatement> readerStatements = new HashMap<>();
-    private final Backlog backlog;
+    private final LocalBacklog backlog;
     private final Duration dedupWindow;
     private final long commitDelayNanos;
     private final Clock clock;
@@ -149,7 +149,7 @@ final class SqliteInbox implements Inbox {
                         Duration commitDelay, Clock clock) throws SQLException {
         this.connection = connection;
         this.reader = reader;
-        this.backlog = new Backlog(capacity, maxBytes);
+        this.backlog = new LocalBacklog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
         this.commitDelayNanos = commitDelay.toNanos();
         this.clock = clock;

@@ -25,7 +25,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The inbox contract, for the durable and the in-memory inbox alike.
+ * The inbox contract, for the in-memory, the durable (SQLite) and the PostgreSQL inbox alike.
  */
 class InboxTest {
     static final Duration WINDOW = Duration.ofHours(24);
@@ -49,6 +49,13 @@ class InboxTest {
         if (type.equals("memory")) {
             return new MemoryInbox(capacity, MAX_BYTES, WINDOW, clock);
         }
+        if (type.equals("postgres")) {
+            Postgres db = Postgres.open(TestPostgres.settings(TestPostgres.freshDatabase(), "inbox-test", Duration.ofSeconds(5)));
+            Inbox inbox = PostgresInbox.open(db, capacity, MAX_BYTES, WINDOW, clock);
+            open.add(db);
+            open.add(0, inbox);
+            return inbox;
+        }
         DataDir data = DataDir.lock(dir);
         Inbox inbox = SqliteInbox.open(data, capacity, MAX_BYTES, WINDOW, Duration.ZERO, clock);
         open.add(data);
@@ -64,7 +71,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void allOrNothingUpToCapacity(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 3);
         assertThat(inbox.offer(List.of(event("1"), event("2"))), is(Inbox.Offer.STORED));
@@ -78,7 +85,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void closedRefusesOffers(String type) {
         Inbox inbox = inbox(type, 3);
         inbox.close();
@@ -86,7 +93,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void takenEntriesCountUntilDoneOrDeadAndDeadLettersReplay(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 2);
         inbox.offer(List.of(event("1"), event("2")));
@@ -116,7 +123,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void replayNeedsRoomAndDeleteForgets(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 1);
         inbox.offer(List.of(event("1")));
@@ -132,7 +139,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void theSameEventInsideTheWindowIsStoredOnce(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 100);
         assertThat(inbox.offer(List.of(event("e1"))), is(Inbox.Offer.STORED));
@@ -155,7 +162,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void concurrentOffersAreAllStoredInOrderPerSender(String type) throws Exception {
         Inbox inbox = inbox(type, 10_000);
         int senders = 32;
@@ -189,7 +196,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void theBacklogIsBoundedInBytesToo(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 100);
         String large = "x".repeat((int) (MAX_BYTES * 6 / 10));
@@ -209,7 +216,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void deadLettersArePagedInArrivalOrderWithoutTheirBodies(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 100);
         String text = "t".repeat(Inbox.TEXT_PREVIEW + 44);
@@ -244,7 +251,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void replayAllReplaysWhatFitsOldestFirst(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 3);
         for (int round = 0; round < 2; round++) {
@@ -264,7 +271,7 @@ class InboxTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory", "durable"})
+    @ValueSource(strings = {"memory", "durable", "postgres"})
     void theOldestUndeliveredEventComesFromMemory(String type) throws InterruptedException {
         Inbox inbox = inbox(type, 10);
         assertThat(inbox.backlog().oldest(), is(Optional.empty()));

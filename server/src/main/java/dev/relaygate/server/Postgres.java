@@ -1,0 +1,184 @@
+package dev.relaygate.server;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+import dev.relaygate.api.spi.StateStore;
+
+/**
+ * The shared PostgreSQL of several replicas: a HikariCP pool, the schema brought up to date by Flyway at start (its
+ * lock makes replicas that start at once migrate one after the other), and the plugins' state. The inbox is
+ * {@link PostgresInbox}.
+ */
+final class Postgres implements AutoCloseable {
+    /** How long a statement that checks the database may take before it counts as unreachable. */
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
+    private static final char ESCAPE = '\u0001';
+
+    private final HikariDataSource pool;
+    private final GatewayConfig.PostgresSettings settings;
+
+    private Postgres(HikariDataSource pool, GatewayConfig.PostgresSettings settings) {
+        this.pool = pool;
+        this.settings = settings;
+    }
+
+    /**
+     * Connects and migrates the schema.
+     *
+     * @throws StartupException when the database cannot be reached or migrated
+     */
+    static Postgres open(GatewayConfig.PostgresSettings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(settings.url());
+        settings.user().ifPresent(config::setUsername);
+        settings.password().ifPresent(password -> config.setPassword(password.text()));
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setPoolName("relaygate-postgres");
+        config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
+        // Fail the start at once when the database is not there, rather than on the first webhook.
+        config.setInitializationFailTimeout(Duration.ofSeconds(10).toMillis());
+        config.addDataSourceProperty("ApplicationName", "relaygate " + settings.instanceName());
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        // A database that stops answering (a partition, no reset) must fail statements, not hang them: readiness goes
+        // DOWN and webhooks get 503 instead of waiting for ever. Every statement here takes milliseconds.
+        config.addDataSourceProperty("socketTimeout", "30");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            // Hikari's message names the URL and the driver's reason, never the password.
+            throw new StartupException("relaygate.postgres: cannot connect to " + settings.url() + ": "
+                                               + Throwables.describe(e), e);
+        }
+        try {
+            Flyway.configure(Postgres.class.getClassLoader())
+                    .dataSource(pool)
+                    .locations("classpath:db/postgres")
+                    .table("relaygate_schema_history")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            pool.close();
+            throw new StartupException("relaygate.postgres: cannot migrate the schema: " + e.getMessage(), e);
+        }
+        return new Postgres(pool, settings);
+    }
+
+    GatewayConfig.PostgresSettings settings() {
+        return settings;
+    }
+
+    Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    /**
+     * Whether the database answers within {@link #CHECK_TIMEOUT}.
+     */
+    boolean reachable() {
+        try (Connection connection = pool.getConnection()) {
+            return connection.isValid((int) CHECK_TIMEOUT.toSeconds());
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The state of one owner (a channel name), in the {@code state} table.
+     */
+    StateStore store(String owner) {
+        return new StateStore() {
+            @Override
+            public Optional<String> get(String key) {
+                return query("SELECT value FROM state WHERE owner = ? AND key = ?", owner, key);
+            }
+
+            @Override
+            public void put(String key, String value) {
+                query("INSERT INTO state (owner, key, value) VALUES (?, ?, ?) ON CONFLICT (owner, key) "
+                              + "DO UPDATE SET value = excluded.value RETURNING value", owner, key, value);
+            }
+
+            @Override
+            public Optional<String> take(String key) {
+                return query("DELETE FROM state WHERE owner = ? AND key = ? RETURNING value", owner, key);
+            }
+
+            @Override
+            public String toString() {
+                return "StateStore[" + owner + "]";
+            }
+        };
+    }
+
+    private Optional<String> query(String sql, String... args) {
+        try (Connection connection = pool.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                statement.setString(i + 1, text(args[i]));
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(untext(rows.getString(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /**
+     * A string as a PostgreSQL text value: PostgreSQL refuses NUL in text, and events may carry it (a JSON
+     * {@code \u0000}), so NUL becomes {@code \u0001 0} and {@code \u0001} doubles. Exact both ways; a string without
+     * either character (nearly every one) is kept as it is.
+     */
+    static String text(String value) {
+        if (value == null || value.indexOf('\0') < 0 && value.indexOf(ESCAPE) < 0) {
+            return value;
+        }
+        StringBuilder escaped = new StringBuilder(value.length() + 8);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\0') {
+                escaped.append(ESCAPE).append('0');
+            } else if (c == ESCAPE) {
+                escaped.append(ESCAPE).append(ESCAPE);
+            } else {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+
+    /**
+     * The inverse of {@link #text}.
+     */
+    static String untext(String stored) {
+        if (stored == null || stored.indexOf(ESCAPE) < 0) {
+            return stored;
+        }
+        StringBuilder value = new StringBuilder(stored.length());
+        for (int i = 0; i < stored.length(); i++) {
+            char c = stored.charAt(i);
+            if (c == ESCAPE && i + 1 < stored.length()) {
+                i++;
+                value.append(stored.charAt(i) == '0' ? '\0' : stored.charAt(i));
+            } else {
+                value.append(c);
+            }
+        }
+        return value.toString();
+    }
+}

@@ -1,0 +1,1135 @@
+package dev.relaygate.server;
+
+import java.lang.System.Logger.Level;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import dev.relaygate.api.ApprovalDecision;
+import dev.relaygate.api.ChannelEvent;
+
+/**
+ * The inbox of several replicas on one PostgreSQL ({@code relaygate.inbox.type: postgres}).
+ *
+ * <p>Storing: one writer thread per replica takes every operation waiting into one transaction (group commit), so
+ * concurrent webhooks share a commit. A unique index on (channel, team, event id) makes a relay retry that lands on
+ * another replica a duplicate. A commit that stored events sends one {@code NOTIFY} with the range of their numbers.
+ *
+ * <p>Handling: events of one conversation lane are handled by one process at a time, in the order stored. A row in
+ * {@code lanes} counts the lane's events that still need the agent and names its owner (a process, not a host) until
+ * {@code expires_at}, by the database's clock. A replica claims lanes with work and no live owner
+ * ({@code FOR UPDATE SKIP LOCKED}: replicas never wait on each other's claims), renews its leases every third of
+ * {@code relaygate.inbox.lease-timeout}, and gives a lane up when its last event is done. A lane whose owner stopped
+ * renewing (killed, cut off) is taken over once its lease has expired; each of its events that was in a handler then
+ * counts that try as run (attempt + 1), so attempt 1 is never a repeat. Every try is marked {@code leased} in the
+ * store before it starts, and only by the lane's owner: a process that lost its lane cannot start or finish a try of
+ * it.
+ *
+ * <p>Lock order: a transaction that changes lane rows locks them first, sorted by lane; claims skip locked rows. So
+ * replicas never deadlock on each other's lanes.
+ *
+ * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s and loads what is new in its lanes, or
+ * claims the lanes that have no owner; every {@link #POLL} it also reconciles with the store (a lost notification
+ * costs at most that long), refreshes the shared backlog count and renews its leases when due.
+ */
+final class PostgresInbox implements Inbox {
+    /** The slow poll: lost notifications, the shared backlog count, lease renewal and expiry are seen this often. */
+    static final Duration POLL = Duration.ofSeconds(1);
+    static final Duration MAINTAIN_EVERY = Duration.ofSeconds(10);
+    private static final System.Logger LOGGER = System.getLogger(PostgresInbox.class.getName());
+    private static final String CHANNEL = "relaygate_inbox";
+    private static final Duration LISTEN_SLICE = Duration.ofMillis(200);
+    private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
+    // Replicas prune one at a time: the key of the advisory lock that says whose turn it is.
+    private static final long PRUNE_LOCK = 0x72656c6179676174L;
+    private static final int MAX_BATCH = 1024;
+    private static final int PRUNE_BATCH = 500;
+    private static final String ACTIVE = "('pending', 'leased', 'retry')";
+    private static final String ENTRY = "seq, id, channel, lane, received_at, size, attempt, state, due_at";
+    private static final String EVENT = "channel, scope, event_id, type, provider, conversation, thread, sender_id, "
+            + "sender_name, text, raw, received_at, approval_request, approval_decision";
+    // A dead letter as listings show it: no raw body, the text cut short by the database.
+    private static final String PREVIEW = EVENT.replace("text, raw", "substr(text, 1, " + TEXT_PREVIEW + "), ''");
+    private static final String DEAD = ENTRY + ", error, dead_at, ";
+    private static final String INSERT = "INSERT INTO events (seq, id, lane, state, attempt, received_at, size, dedup, "
+            + "channel, scope, event_id, conversation, thread, type, provider, sender_id, sender_name, approval_request, "
+            + "approval_decision, text, raw) VALUES (?, ?, ?, 'pending', 1, ?, ?, true, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            + "?, ?) ON CONFLICT (channel, scope, event_id) WHERE event_id <> '' AND dedup DO NOTHING";
+    private static final String OLDER = "SELECT seq, received_at FROM events WHERE channel = ? AND scope = ? "
+            + "AND event_id = ? AND event_id <> '' AND dedup";
+
+    private final Postgres db;
+    private final String owner;
+    private final long leaseSeconds;
+    private final Duration dedupWindow;
+    private final Clock clock;
+    private final SharedBacklog backlog;
+    private final BlockingDeque<Op<?>> ops = new LinkedBlockingDeque<>();
+    private final Op<Void> stop = new Op<>(tx -> null, false, List.of(), 0);
+    private final Thread writer;
+    private final Thread listener;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final ArrayDeque<Entry> ready = new ArrayDeque<>();
+    // The lanes this process owns, each with the numbers of its events handed out and not yet done or dead.
+    private final Map<String, Set<Long>> owned = new HashMap<>();
+    private volatile boolean closed;
+    private volatile boolean reachable = true;
+    // The database gone: one line every ten seconds, not one per webhook.
+    private final ThrottledLog unreachableLog = new ThrottledLog(LOGGER);
+    // The listener's own state.
+    private long pruneFrom;
+    private Instant nextRenewal = Instant.MIN;
+    private Instant nextMaintenance = Instant.MIN;
+
+    private PostgresInbox(Postgres db, int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
+        this.db = db;
+        this.owner = db.settings().owner();
+        this.leaseSeconds = db.settings().leaseTimeout().toSeconds();
+        this.dedupWindow = dedupWindow;
+        this.clock = clock;
+        this.backlog = new SharedBacklog(capacity, maxBytes);
+        this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
+        this.listener = Thread.ofPlatform().name("relaygate-inbox-listener").daemon().start(this::listen);
+    }
+
+    static PostgresInbox open(Postgres db, int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
+        PostgresInbox inbox = new PostgresInbox(db, capacity, maxBytes, dedupWindow, clock);
+        LOGGER.log(Level.INFO, "Inbox on PostgreSQL as " + inbox.owner + " (lease-timeout " + db.settings().leaseTimeout()
+                + ")");
+        return inbox;
+    }
+
+    @Override
+    public Offer offer(List<ChannelEvent> events) {
+        List<String> lanes = events.stream().map(PostgresInbox::lane).toList();
+        return submit(new Op<>(tx -> store(tx, events), false, lanes, events.size())).orElse(Offer.CLOSED);
+    }
+
+    private static String lane(ChannelEvent event) {
+        return Inbox.lane(event.channel(), event.scope(), event.conversation(), event.thread());
+    }
+
+    /**
+     * Stores the events that are not duplicates, all or none; a conflict on the dedup index is a duplicate unless the
+     * older event has left the window.
+     */
+    private Offer store(Tx tx, List<ChannelEvent> events) throws SQLException {
+        long bytes = events.stream().mapToLong(Inbox::size).sum();
+        if (!tx.fits(events.size(), bytes) && !tx.fits(fresh(tx.connection, events))) {
+            return Offer.FULL;
+        }
+        long since = nanos(clock.instant().minus(dedupWindow));
+        boolean stored = false;
+        try (PreparedStatement insert = tx.connection.prepareStatement(INSERT)) {
+            for (ChannelEvent event : events) {
+                Entry entry = Entry.first(tx.nextSeq(), event);
+                if (insert(insert, entry, event) || retired(tx.connection, event, since) && insert(insert, entry, event)) {
+                    tx.stored(entry);
+                    stored = true;
+                }
+            }
+        }
+        return stored ? Offer.STORED : Offer.DUPLICATE;
+    }
+
+    private static boolean insert(PreparedStatement insert, Entry entry, ChannelEvent event) throws SQLException {
+        insert.setLong(1, entry.seq());
+        insert.setString(2, entry.id());
+        insert.setString(3, Postgres.text(entry.lane()));
+        insert.setLong(4, nanos(event.receivedAt()));
+        insert.setLong(5, entry.size());
+        String[] texts = {event.channel(), event.scope(), event.id(), event.conversation(), event.thread().orElse(null),
+                event.type(), event.provider(), event.senderId(), event.senderName(),
+                event.approval().map(ApprovalDecision::requestId).orElse(null),
+                event.approval().map(a -> a.decision().name()).orElse(null), event.text(), event.raw()};
+        for (int i = 0; i < texts.length; i++) {
+            insert.setString(6 + i, Postgres.text(texts[i]));
+        }
+        return insert.executeUpdate() == 1;
+    }
+
+    private boolean retired(Connection connection, ChannelEvent event, long since) throws SQLException {
+        OptionalLong older = older(connection, event);
+        if (older.isEmpty() || older.getAsLong() >= since) {
+            return false;
+        }
+        try (PreparedStatement retire = connection.prepareStatement("UPDATE events SET dedup = false "
+                + "WHERE channel = ? AND scope = ? AND event_id = ? AND dedup")) {
+            bindId(retire, event);
+            retire.executeUpdate();
+        }
+        return true;
+    }
+
+    /** When the stored event with the same id arrived, if there is one. */
+    private static OptionalLong older(Connection connection, ChannelEvent event) throws SQLException {
+        if (event.id().isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try (PreparedStatement older = connection.prepareStatement(OLDER)) {
+            bindId(older, event);
+            try (ResultSet rows = older.executeQuery()) {
+                return rows.next() ? OptionalLong.of(rows.getLong(2)) : OptionalLong.empty();
+            }
+        }
+    }
+
+    private static void bindId(PreparedStatement statement, ChannelEvent event) throws SQLException {
+        statement.setString(1, Postgres.text(event.channel()));
+        statement.setString(2, Postgres.text(event.scope()));
+        statement.setString(3, Postgres.text(event.id()));
+    }
+
+    /** The entries an offer would store, for the exact capacity check near capacity. */
+    private List<Entry> fresh(Connection connection, List<ChannelEvent> events) throws SQLException {
+        long since = nanos(clock.instant().minus(dedupWindow));
+        List<Entry> fresh = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (ChannelEvent event : events) {
+            OptionalLong older = older(connection, event);
+            boolean duplicate = older.isPresent() && older.getAsLong() >= since;
+            if (!duplicate && (event.id().isEmpty() || ids.add(event.id()))) {
+                fresh.add(Entry.first(0, event));
+            }
+        }
+        return fresh;
+    }
+
+    @Override
+    public Entry take() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (ready.isEmpty()) {
+                notEmpty.await();
+            }
+            return ready.poll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Hands out the entries of lanes this process owns that it has not handed out yet.
+     */
+    private void handOut(Collection<Entry> entries) {
+        lock.lock();
+        try {
+            for (Entry entry : entries) {
+                Set<Long> loaded = owned.get(entry.lane());
+                if (loaded != null && loaded.add(entry.seq())) {
+                    ready.add(entry);
+                }
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean owns(String lane) {
+        lock.lock();
+        try {
+            return owned.containsKey(lane);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ChannelEvent event(Entry entry) {
+        return read("SELECT " + EVENT + " FROM events WHERE seq = ?", select -> {
+            select.setLong(1, entry.seq());
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new SQLException("no row for delivery " + entry.id());
+                }
+                return event(rows, 1);
+            }
+        });
+    }
+
+    /**
+     * Marks the try as started, if this process still owns the lane and the entry is still the one stored (not done
+     * meanwhile, not taken over): false tells the dispatcher to leave it.
+     */
+    @Override
+    public boolean lease(Entry entry) {
+        boolean leased = submit(new Op<>(tx -> {
+            try (PreparedStatement update = tx.connection.prepareStatement(
+                    "UPDATE events SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
+                            + "AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ? "
+                            + "AND expires_at > clock_timestamp())")) {
+                update.setLong(1, entry.seq());
+                update.setInt(2, entry.attempt());
+                update.setString(3, Postgres.text(entry.lane()));
+                update.setString(4, owner);
+                return update.executeUpdate() == 1;
+            }
+        }, false, List.of(), 0)).orElse(false);
+        if (!leased) {
+            // Done meanwhile, or the lane is no longer (or not yet again) this process's: if it is still to do, the
+            // next poll hands it out again, to whoever owns the lane then.
+            lock.lock();
+            try {
+                Set<Long> loaded = owned.get(entry.lane());
+                if (loaded != null) {
+                    loaded.remove(entry.seq());
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return leased;
+    }
+
+    // done, retry and dead are not waited for: if the replica dies first, the entry is delivered again with a higher
+    // attempt, which handlers must expect anyway. Each applies only while this process owns the lane.
+
+    @Override
+    public void done(Entry entry) {
+        finish(entry, "done", null, null);
+    }
+
+    @Override
+    public void dead(Entry entry, String error) {
+        finish(entry, "dead", nanos(clock.instant()), error);
+    }
+
+    private void finish(Entry entry, String state, Long deadAt, String error) {
+        post(new Op<>(tx -> {
+            try (PreparedStatement update = tx.connection.prepareStatement("UPDATE events SET state = ?, dead_at = ?, "
+                    + "error = coalesce(?, error) WHERE seq = ? AND state IN " + ACTIVE
+                    + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
+                update.setString(1, state);
+                update.setObject(2, deadAt, java.sql.Types.BIGINT);
+                update.setString(3, Postgres.text(error));
+                update.setLong(4, entry.seq());
+                update.setString(5, Postgres.text(entry.lane()));
+                update.setString(6, owner);
+                if (update.executeUpdate() == 1) {
+                    tx.finished(entry);
+                }
+            }
+            return null;
+        }, true, List.of(entry.lane()), 0));
+    }
+
+    @Override
+    public void retry(Entry entry, Instant at, String error) {
+        post(new Op<>(tx -> {
+            try (PreparedStatement update = tx.connection.prepareStatement(
+                    "UPDATE events SET state = 'retry', attempt = ?, due_at = ?, error = ? WHERE seq = ? "
+                            + "AND state IN " + ACTIVE + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
+                update.setInt(1, entry.attempt() + 1);
+                update.setLong(2, nanos(at));
+                update.setString(3, Postgres.text(error));
+                update.setLong(4, entry.seq());
+                update.setString(5, Postgres.text(entry.lane()));
+                update.setString(6, owner);
+                update.executeUpdate();
+            }
+            return null;
+        }, true, List.of(), 0));
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
+        long from = after.map(id -> locate(id).orElseThrow(() -> new NoSuchElementException(id))).orElse(0L);
+        return read("SELECT " + DEAD + PREVIEW + " FROM events WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?",
+                    select -> {
+                        select.setLong(1, from);
+                        select.setInt(2, limit);
+                        List<DeadLetter> letters = new ArrayList<>();
+                        try (ResultSet rows = select.executeQuery()) {
+                            while (rows.next()) {
+                                letters.add(deadLetter(rows));
+                            }
+                        }
+                        return letters;
+                    });
+    }
+
+    @Override
+    public Optional<DeadLetter> deadLetter(String id) {
+        OptionalLong seq = locate(id);
+        if (seq.isEmpty()) {
+            return Optional.empty();
+        }
+        return read("SELECT " + DEAD + EVENT + " FROM events WHERE seq = ? AND state = 'dead'", select -> {
+            select.setLong(1, seq.getAsLong());
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(deadLetter(rows)) : Optional.empty();
+            }
+        });
+    }
+
+    private OptionalLong locate(String id) {
+        OptionalLong seq = Inbox.seqOf(id);
+        if (seq.isEmpty()) {
+            return seq;
+        }
+        return read("SELECT seq FROM events WHERE seq = ? AND id = ?", select -> {
+            select.setLong(1, seq.getAsLong());
+            select.setString(2, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
+            }
+        });
+    }
+
+    @Override
+    public int deadLetterCount() {
+        return read("SELECT count(*) FROM events WHERE state = 'dead'", select -> {
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        });
+    }
+
+    @Override
+    public Replay replay(String id) {
+        OptionalLong seq = locate(id);
+        if (seq.isEmpty()) {
+            return Replay.NOT_FOUND;
+        }
+        List<Entry> dead = deadEntries("seq = " + seq.getAsLong(), 1);
+        if (dead.isEmpty()) {
+            return Replay.NOT_FOUND;
+        }
+        return revive(dead) == 1 ? Replay.REPLAYED : Replay.FULL;
+    }
+
+    @Override
+    public int replayAll() {
+        return revive(deadEntries("true", backlog.capacity()));
+    }
+
+    private List<Entry> deadEntries(String where, int limit) {
+        return read("SELECT " + ENTRY + " FROM events WHERE state = 'dead' AND " + where + " ORDER BY seq LIMIT " + limit,
+                    select -> {
+                        List<Entry> entries = new ArrayList<>();
+                        try (ResultSet rows = select.executeQuery()) {
+                            while (rows.next()) {
+                                entries.add(entry(rows));
+                            }
+                        }
+                        return entries;
+                    });
+    }
+
+    /**
+     * Dead entries back in the backlog, oldest first, as many as it has room for: retries due at once. The agent has
+     * seen them before: the attempts go on counting, so attempt 1 stays never a repeat.
+     */
+    private int revive(List<Entry> dead) {
+        List<String> lanes = dead.stream().map(Entry::lane).toList();
+        return submit(new Op<>(tx -> {
+            int revived = 0;
+            try (PreparedStatement update = tx.connection.prepareStatement("UPDATE events SET state = 'retry', "
+                    + "attempt = attempt + 1, due_at = NULL, error = NULL, dead_at = NULL WHERE seq = ? AND state = 'dead'")) {
+                for (Entry entry : dead) {
+                    if (!tx.fits(1, entry.size())) {
+                        break;
+                    }
+                    update.setLong(1, entry.seq());
+                    if (update.executeUpdate() == 1) {
+                        tx.stored(entry.next());
+                        revived++;
+                    }
+                }
+            }
+            return revived;
+        }, false, lanes, 0)).orElse(0);
+    }
+
+    @Override
+    public boolean delete(String id) {
+        OptionalLong seq = locate(id);
+        return seq.isPresent() && submit(new Op<>(tx -> {
+            try (PreparedStatement delete = tx.connection.prepareStatement(
+                    "DELETE FROM events WHERE seq = ? AND state = 'dead'")) {
+                delete.setLong(1, seq.getAsLong());
+                return delete.executeUpdate() > 0;
+            }
+        }, false, List.of(), 0)).orElse(false);
+    }
+
+    @Override
+    public Backlog backlog() {
+        return backlog;
+    }
+
+    @Override
+    public Optional<String> unavailable() {
+        return reachable ? Optional.empty() : Optional.of("database unreachable");
+    }
+
+    /**
+     * Stops the writer and the listener, then gives this process's lanes up at once rather than at lease expiry:
+     * tries that were running count as run.
+     */
+    @Override
+    public void close() {
+        synchronized (ops) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ops.add(stop);
+        }
+        try {
+            writer.join();
+            listener.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement counted = connection.prepareStatement("UPDATE events SET state = 'retry', "
+                    + "attempt = attempt + 1, due_at = NULL WHERE state = 'leased' AND lane IN "
+                    + "(SELECT lane FROM lanes WHERE owner = ? ORDER BY lane FOR UPDATE)");
+                 PreparedStatement release = connection.prepareStatement(
+                         "UPDATE lanes SET owner = NULL, expires_at = NULL WHERE owner = ?")) {
+                counted.setString(1, owner);
+                counted.executeUpdate();
+                release.setString(1, owner);
+                release.executeUpdate();
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            LOGGER.log(Level.WARNING, "Inbox: could not give up this replica's lanes; others take them over after "
+                    + "lease-timeout: " + e.getMessage());
+        }
+    }
+
+    // ---- The writer: group commit.
+
+    private <T> Optional<T> submit(Op<T> op) {
+        if (!enqueue(op)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(op.result.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("inbox store failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the inbox store", e);
+        }
+    }
+
+    private void post(Op<Void> op) {
+        enqueue(op);
+    }
+
+    private boolean enqueue(Op<?> op) {
+        synchronized (ops) {
+            if (closed) {
+                return false;
+            }
+            ops.addLast(op);
+            return true;
+        }
+    }
+
+    private void write() {
+        List<Op<?>> batch = new ArrayList<>();
+        boolean stopping = false;
+        while (!stopping) {
+            batch.clear();
+            try {
+                batch.add(ops.take());
+                ops.drainTo(batch, MAX_BATCH - 1);
+                stopping = batch.remove(stop);
+                if (!batch.isEmpty()) {
+                    commit(batch, stopping);
+                }
+            } catch (InterruptedException e) {
+                // Only STOP ends the writer.
+            } catch (Throwable t) {
+                // Nothing may stop the writer, an OutOfMemoryError included: every caller would wait for it forever.
+                LOGGER.log(Level.ERROR, "Inbox writer failed on " + batch.size() + " operations", t);
+                batch.forEach(op -> op.result.completeExceptionally(t));
+            }
+        }
+    }
+
+    /**
+     * One transaction for the batch: its lanes locked first, in order; the operations; the lanes' counts; one
+     * notification. Should the database refuse an operation, each runs again in a transaction of its own, so that the
+     * one that fails fails alone.
+     */
+    private void commit(List<Op<?>> batch, boolean stopping) {
+        List<Object> results = new ArrayList<>(batch.size());
+        Tx tx;
+        try (Connection connection = db.connection()) {
+            connection.setAutoCommit(false);
+            try {
+                tx = new Tx(connection, batch.stream().mapToInt(op -> op.events).sum());
+                lockLanes(connection, batch);
+                for (Op<?> op : batch) {
+                    results.add(op.work.apply(tx));
+                }
+                tx.countLanes();
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+            reachable = true;
+        } catch (SQLException | RuntimeException e) {
+            if (!lostConnection(e)) {
+                if (batch.size() > 1) {
+                    batch.forEach(op -> commit(List.of(op), stopping));
+                } else {
+                    LOGGER.log(Level.ERROR, "Inbox operation failed", e);
+                    batch.getFirst().result.completeExceptionally(e);
+                }
+                return;
+            }
+            reachable = false;
+            unreachableLog.log("commit", () -> "Inbox commit of " + batch.size() + " operations failed: " + e.getMessage());
+            failed(batch, e, stopping);
+            return;
+        }
+        tx.afterCommit();
+        for (int i = 0; i < batch.size(); i++) {
+            complete(batch.get(i), results.get(i));
+        }
+    }
+
+    /** Whether the database is out of reach (SQL state class 08), as opposed to refusing a statement. */
+    private static boolean lostConnection(Exception e) {
+        return e instanceof SQLException sql && (sql.getSQLState() == null || sql.getSQLState().startsWith("08"));
+    }
+
+    private static void lockLanes(Connection connection, List<Op<?>> batch) throws SQLException {
+        TreeSet<String> lanes = new TreeSet<>();
+        batch.forEach(op -> op.lanes.forEach(lane -> lanes.add(Postgres.text(lane))));
+        if (lanes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO lanes (lane) "
+                + "SELECT unnest(?::text[]) ORDER BY 1 ON CONFLICT (lane) DO UPDATE SET active = lanes.active")) {
+            upsert.setArray(1, connection.createArrayOf("text", lanes.toArray()));
+            upsert.executeUpdate();
+        }
+    }
+
+    /**
+     * A commit failed (database gone, connection lost): callers that wait are told, and the webhook gets 503; the marks
+     * nobody waits for (done, retry, dead) are tried again with the next batch, after a pause, unless closing.
+     */
+    private void failed(List<Op<?>> batch, Exception e, boolean stopping) {
+        batch.stream().filter(op -> !op.posted).forEach(op -> op.result.completeExceptionally(e));
+        if (stopping) {
+            return; // their lanes' next owner counts their tries
+        }
+        synchronized (ops) {
+            batch.stream().filter(op -> op.posted).toList().reversed().forEach(ops::addFirst);
+        }
+        try {
+            Thread.sleep(FAILED_COMMIT_PAUSE);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Op<T> op, Object result) {
+        op.result.complete((T) result);
+    }
+
+    // ---- The listener: claims, wake-ups, the slow poll.
+
+    private void listen() {
+        Instant nextPoll = Instant.MIN;
+        while (!closed) {
+            try (Connection connection = db.connection()) {
+                // Every step ends its transaction: notifications reach a connection only between transactions.
+                connection.setAutoCommit(false);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("LISTEN " + CHANNEL);
+                }
+                connection.commit();
+                PGConnection notifications = connection.unwrap(PGConnection.class);
+                nextPoll = Instant.MIN; // notifications may have been missed while not listening
+                while (!closed) {
+                    PGNotification[] received = notifications.getNotifications((int) LISTEN_SLICE.toMillis());
+                    if (received != null && received.length > 0) {
+                        claim(connection);
+                        loadRanges(connection, received);
+                    }
+                    Instant now = Instant.now();
+                    if (!now.isBefore(nextPoll)) {
+                        poll(connection, now);
+                        nextPoll = now.plus(POLL);
+                    }
+                    reachable = true;
+                }
+            } catch (SQLException | RuntimeException e) {
+                reachable = false;
+                unreachableLog.log("listener", () -> "Inbox listener lost the database: " + e.getMessage());
+                try {
+                    Thread.sleep(POLL);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The slow poll: renewal when due, claims, a reconcile of owned lanes, the backlog count, pruning when due. */
+    private void poll(Connection connection, Instant now) throws SQLException {
+        if (!now.isBefore(nextRenewal)) {
+            renew(connection);
+            nextRenewal = now.plusSeconds(Math.max(1, leaseSeconds / 3));
+        }
+        claim(connection);
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events WHERE lane IN "
+                + "(SELECT lane FROM lanes WHERE owner = ?) AND state IN ('pending', 'retry') ORDER BY seq")) {
+            select.setString(1, owner);
+            handOut(entries(select));
+        }
+        SharedBacklog.Mark mark = backlog.mark();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*), coalesce(sum(size), 0), min(received_at) "
+                                                             + "FROM events WHERE state IN " + ACTIVE)) {
+            rows.next();
+            long oldest = rows.getLong(3);
+            backlog.refresh(mark, rows.getInt(1), rows.getLong(2), rows.wasNull() ? Optional.empty()
+                    : Optional.of(instant(oldest)));
+        }
+        connection.commit();
+        if (!now.isBefore(nextMaintenance)) {
+            nextMaintenance = now.plus(maintain(connection) ? Duration.ZERO : MAINTAIN_EVERY);
+        }
+    }
+
+    /**
+     * Extends this process's leases; lanes it no longer owns (its lease ran out and another took over) are dropped:
+     * their entries here can no longer start.
+     */
+    private void renew(Connection connection) throws SQLException {
+        Set<String> kept = new HashSet<>();
+        try (PreparedStatement update = connection.prepareStatement("UPDATE lanes SET expires_at = clock_timestamp() + "
+                + "? * interval '1 second' WHERE lane IN (SELECT lane FROM lanes WHERE owner = ? ORDER BY lane FOR UPDATE) "
+                + "RETURNING lane")) {
+            update.setLong(1, leaseSeconds);
+            update.setString(2, owner);
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    kept.add(Postgres.untext(rows.getString(1)));
+                }
+            }
+        }
+        connection.commit();
+        lock.lock();
+        try {
+            if (owned.keySet().retainAll(kept)) {
+                LOGGER.log(Level.WARNING, "Inbox: leases ran out before they were renewed; other replicas took lanes over");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Claims lanes with work and no live owner, and hands out their events. A lane taken over from an owner that
+     * stopped renewing counts the try that was running as run.
+     */
+    private void claim(Connection connection) throws SQLException {
+        List<String> claimed = new ArrayList<>();
+        try (PreparedStatement update = connection.prepareStatement("WITH free AS (SELECT lane FROM lanes "
+                + "WHERE active > 0 AND (owner IS NULL OR expires_at < clock_timestamp()) LIMIT 256 "
+                + "FOR UPDATE SKIP LOCKED) UPDATE lanes l SET owner = ?, expires_at = clock_timestamp() + "
+                + "? * interval '1 second' FROM free WHERE l.lane = free.lane RETURNING l.lane")) {
+            update.setString(1, owner);
+            update.setLong(2, leaseSeconds);
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    claimed.add(rows.getString(1));
+                }
+            }
+        }
+        if (claimed.isEmpty()) {
+            connection.commit();
+            return;
+        }
+        Array lanes = connection.createArrayOf("text", claimed.toArray());
+        List<Entry> entries;
+        try (PreparedStatement counted = connection.prepareStatement("UPDATE events SET state = 'retry', "
+                + "attempt = attempt + 1, due_at = NULL WHERE lane = ANY(?) AND state = 'leased'");
+             PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
+                     + "WHERE lane = ANY(?) AND state IN ('pending', 'retry') ORDER BY seq")) {
+            counted.setArray(1, lanes);
+            int taken = counted.executeUpdate();
+            if (taken > 0) {
+                LOGGER.log(Level.INFO, "Inbox: took over " + taken + " events whose tries were cut off");
+            }
+            select.setArray(1, lanes);
+            entries = entries(select);
+        }
+        connection.commit();
+        lock.lock();
+        try {
+            claimed.forEach(lane -> owned.putIfAbsent(Postgres.untext(lane), new HashSet<>()));
+        } finally {
+            lock.unlock();
+        }
+        handOut(entries);
+    }
+
+    /** What a notification announces: the events stored in one commit, numbered from the first to the last. */
+    private void loadRanges(Connection connection, PGNotification[] received) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
+                + "WHERE seq BETWEEN ? AND ? AND state IN ('pending', 'retry') ORDER BY seq")) {
+            for (PGNotification notification : received) {
+                String[] range = notification.getParameter().split(",");
+                select.setLong(1, Long.parseLong(range[0]));
+                select.setLong(2, Long.parseLong(range[1]));
+                handOut(entries(select).stream().filter(entry -> owns(entry.lane())).toList());
+            }
+        }
+        connection.commit();
+    }
+
+    /**
+     * Deletes a batch of done events that left the dedup window (dead letters stay until replayed or deleted), oldest
+     * first, and lanes with no work and no owner; one replica at a time. True when there is more to prune.
+     */
+    private boolean maintain(Connection connection) throws SQLException {
+        boolean more = false;
+        try (PreparedStatement turn = connection.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
+            turn.setLong(1, PRUNE_LOCK);
+            try (ResultSet rows = turn.executeQuery()) {
+                rows.next();
+                if (!rows.getBoolean(1)) {
+                    connection.commit();
+                    return false;
+                }
+            }
+        }
+        long cutoff = nanos(clock.instant().minus(dedupWindow));
+        List<Long> old = new ArrayList<>();
+        int examined = 0;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT seq, state, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT " + PRUNE_BATCH)) {
+            select.setLong(1, pruneFrom);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next() && rows.getLong(3) < cutoff) {
+                    examined++;
+                    pruneFrom = rows.getLong(1) + 1;
+                    if ("done".equals(rows.getString(2))) {
+                        old.add(rows.getLong(1));
+                    }
+                }
+            }
+        }
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE seq = ANY(?)");
+             Statement lanes = connection.createStatement()) {
+            delete.setArray(1, connection.createArrayOf("bigint", old.toArray()));
+            delete.executeUpdate();
+            lanes.executeUpdate("DELETE FROM lanes WHERE lane IN (SELECT lane FROM lanes WHERE active = 0 "
+                                        + "AND owner IS NULL LIMIT " + PRUNE_BATCH + " FOR UPDATE SKIP LOCKED)");
+            more = examined == PRUNE_BATCH;
+        }
+        connection.commit();
+        return more;
+    }
+
+    // ---- Rows.
+
+    private <T> T read(String sql, Query<T> query) {
+        try (Connection connection = db.connection(); PreparedStatement select = connection.prepareStatement(sql)) {
+            return query.run(select);
+        } catch (SQLException e) {
+            throw new IllegalStateException("inbox read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Entry> entries(PreparedStatement select) throws SQLException {
+        List<Entry> entries = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                entries.add(entry(rows));
+            }
+        }
+        return entries;
+    }
+
+    /** The routing part of a row ({@link #ENTRY}, as the first columns). */
+    private static Entry entry(ResultSet row) throws SQLException {
+        long dueAt = row.getLong(9);
+        Optional<Instant> due = row.wasNull() || !"retry".equals(row.getString(8)) ? Optional.empty()
+                : Optional.of(instant(dueAt));
+        return new Entry(row.getLong(1), row.getString(2), Postgres.untext(row.getString(3)),
+                         Postgres.untext(row.getString(4)), instant(row.getLong(5)), row.getLong(6), row.getInt(7), due);
+    }
+
+    /** An event from {@link #EVENT} (or {@link #PREVIEW}) columns starting at {@code first}. */
+    private static ChannelEvent event(ResultSet row, int first) throws SQLException {
+        String[] t = new String[11];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Postgres.untext(row.getString(first + i));
+        }
+        String request = Postgres.untext(row.getString(first + 12));
+        Optional<ApprovalDecision> approval = request == null ? Optional.empty() : Optional.of(
+                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString(first + 13))));
+        return new ChannelEvent(t[2], t[0], t[3], t[4], t[1], t[5], Optional.ofNullable(t[6]), t[7], t[8], t[9], t[10],
+                                instant(row.getLong(first + 11)), approval);
+    }
+
+    private static DeadLetter deadLetter(ResultSet row) throws SQLException {
+        return new DeadLetter(entry(row), event(row, 12), Postgres.untext(row.getString(10)), instant(row.getLong(11)));
+    }
+
+    private static long nanos(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T apply(Tx tx) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Query<T> {
+        T run(PreparedStatement select) throws SQLException;
+    }
+
+    /**
+     * An operation for the writer: its work, whether anyone waits for it, the lanes whose rows it changes (locked
+     * first), and how many event numbers it may need.
+     */
+    private static final class Op<T> {
+        private final Work<T> work;
+        private final boolean posted;
+        private final List<String> lanes;
+        private final int events;
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Op(Work<T> work, boolean posted, List<String> lanes, int events) {
+            this.work = work;
+            this.posted = posted;
+            this.lanes = lanes;
+            this.events = events;
+        }
+    }
+
+    /**
+     * One transaction: the event numbers it may use, what it stores and finishes (for the lanes' counts, the
+     * notification and the backlog).
+     */
+    private final class Tx {
+        private final Connection connection;
+        private final ArrayDeque<Long> seqs = new ArrayDeque<>();
+        private final int wanted;
+        private final List<Entry> stored = new ArrayList<>();
+        private final List<Entry> finished = new ArrayList<>();
+
+        Tx(Connection connection, int wanted) {
+            this.connection = connection;
+            this.wanted = wanted;
+        }
+
+        /** The next event number; the first call takes all the batch may need in one round trip. */
+        long nextSeq() throws SQLException {
+            if (seqs.isEmpty()) {
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT nextval('events_seq') FROM generate_series(1, ?)")) {
+                    select.setInt(1, Math.max(1, wanted));
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            seqs.add(rows.getLong(1));
+                        }
+                    }
+                }
+            }
+            return seqs.poll();
+        }
+
+        boolean fits(int entries, long bytes) {
+            long added = stored.stream().mapToLong(Entry::size).sum() - finished.stream().mapToLong(Entry::size).sum();
+            return backlog.fits(stored.size() - finished.size() + entries, added + bytes);
+        }
+
+        boolean fits(List<Entry> more) {
+            return fits(more.size(), more.stream().mapToLong(Entry::size).sum());
+        }
+
+        void stored(Entry entry) {
+            stored.add(entry);
+        }
+
+        void finished(Entry entry) {
+            finished.add(entry);
+        }
+
+        /** The lanes' counts of work, the release of lanes whose last event is finished, one notification. */
+        void countLanes() throws SQLException {
+            TreeMap<String, Integer> delta = new TreeMap<>();
+            stored.forEach(entry -> delta.merge(Postgres.text(entry.lane()), 1, Integer::sum));
+            finished.forEach(entry -> delta.merge(Postgres.text(entry.lane()), -1, Integer::sum));
+            delta.values().removeIf(d -> d == 0);
+            if (!delta.isEmpty()) {
+                try (PreparedStatement update = connection.prepareStatement("UPDATE lanes l SET "
+                        + "active = l.active + d.delta, "
+                        + "owner = CASE WHEN l.active + d.delta <= 0 THEN NULL ELSE l.owner END, "
+                        + "expires_at = CASE WHEN l.active + d.delta <= 0 THEN NULL ELSE l.expires_at END "
+                        + "FROM unnest(?::text[], ?::int[]) AS d(lane, delta) WHERE l.lane = d.lane")) {
+                    update.setArray(1, connection.createArrayOf("text", delta.keySet().toArray()));
+                    update.setArray(2, connection.createArrayOf("integer", delta.values().toArray()));
+                    update.executeUpdate();
+                }
+            }
+            if (!stored.isEmpty()) {
+                long first = stored.stream().mapToLong(Entry::seq).min().orElseThrow();
+                long last = stored.stream().mapToLong(Entry::seq).max().orElseThrow();
+                try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    notify.setString(1, CHANNEL);
+                    notify.setString(2, first + "," + last);
+                    notify.execute();
+                }
+            }
+        }
+
+        /** Once committed: the backlog, the lanes this process gave up, the new entries of lanes it owns. */
+        void afterCommit() {
+            stored.forEach(backlog::added);
+            finished.forEach(backlog::finished);
+            lock.lock();
+            try {
+                for (Entry entry : finished) {
+                    Set<Long> loaded = owned.get(entry.lane());
+                    if (loaded != null) {
+                        loaded.remove(entry.seq());
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            handOut(stored);
+        }
+    }
+
+    /**
+     * The backlog of all replicas: the count of the store, refreshed every {@link #POLL}, plus what this process
+     * stored and finished since the count was taken. What other replicas store between refreshes is not seen: together
+     * they may go over the limits by what they accept in one {@link #POLL}.
+     */
+    private static final class SharedBacklog implements Backlog {
+        private final int capacity;
+        private final long maxBytes;
+        // The store's count at the last refresh, and this process's changes since (running totals).
+        private int counted;
+        private long countedBytes;
+        private Optional<Instant> countedOldest = Optional.empty();
+        private int changes;
+        private long changedBytes;
+        private Optional<Instant> addedOldest = Optional.empty();
+
+        SharedBacklog(int capacity, long maxBytes) {
+            this.capacity = capacity;
+            this.maxBytes = maxBytes;
+        }
+
+        /** This process's changes so far: those the count about to be taken will include. */
+        record Mark(int changes, long bytes) {
+        }
+
+        synchronized Mark mark() {
+            return new Mark(changes, changedBytes);
+        }
+
+        synchronized void refresh(Mark mark, int size, long bytes, Optional<Instant> oldest) {
+            counted = size;
+            countedBytes = bytes;
+            countedOldest = oldest;
+            changes -= mark.changes();
+            changedBytes -= mark.bytes();
+            addedOldest = Optional.empty();
+        }
+
+        synchronized void added(Entry entry) {
+            changes++;
+            changedBytes += entry.size();
+            if (addedOldest.isEmpty() || entry.receivedAt().isBefore(addedOldest.get())) {
+                addedOldest = Optional.of(entry.receivedAt());
+            }
+        }
+
+        synchronized void finished(Entry entry) {
+            changes--;
+            changedBytes -= entry.size();
+        }
+
+        @Override
+        public synchronized boolean fits(int moreEntries, long moreBytes) {
+            return size() + (long) moreEntries <= capacity && bytes() + moreBytes <= maxBytes;
+        }
+
+        @Override
+        public synchronized int size() {
+            return Math.max(0, counted + changes);
+        }
+
+        @Override
+        public synchronized long bytes() {
+            return Math.max(0, countedBytes + changedBytes);
+        }
+
+        @Override
+        public synchronized Optional<Instant> oldest() {
+            if (size() == 0) {
+                return Optional.empty();
+            }
+            return countedOldest.isEmpty() ? addedOldest : addedOldest.filter(added -> added.isBefore(countedOldest.get()))
+                    .or(() -> countedOldest);
+        }
+
+        @Override
+        public int capacity() {
+            return capacity;
+        }
+
+        @Override
+        public long maxBytes() {
+            return maxBytes;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+-- Relaygate on PostgreSQL, schema 1: the shared inbox, its conversation lanes, and the plugins' state.
+-- Times are nanoseconds since the epoch (as in SQLite), except lease expiries, which are the database's own clock:
+-- replicas' clocks may differ, the database's is the one they share.
+
+CREATE SEQUENCE events_seq;
+
+-- One row per stored event. state: pending (stored, not tried) | leased (a try is running) | retry (a try failed,
+-- the next is due at due_at) | done | dead. Text columns never hold NUL (PostgreSQL refuses it): see Postgres.text().
+CREATE TABLE events (
+    seq               BIGINT PRIMARY KEY,
+    id                TEXT    NOT NULL,
+    lane              TEXT    NOT NULL,
+    state             TEXT    NOT NULL,
+    attempt           INTEGER NOT NULL,
+    due_at            BIGINT,
+    dead_at           BIGINT,
+    received_at       BIGINT  NOT NULL,
+    size              BIGINT  NOT NULL,
+    dedup             BOOLEAN NOT NULL,
+    channel           TEXT    NOT NULL,
+    scope             TEXT    NOT NULL,
+    event_id          TEXT    NOT NULL,
+    conversation      TEXT    NOT NULL,
+    thread            TEXT,
+    type              TEXT    NOT NULL,
+    provider          TEXT    NOT NULL,
+    sender_id         TEXT    NOT NULL,
+    sender_name       TEXT    NOT NULL,
+    approval_request  TEXT,
+    approval_decision TEXT,
+    error             TEXT,
+    text              TEXT    NOT NULL,
+    raw               TEXT    NOT NULL
+);
+-- A relay retry that lands on another replica conflicts here: stored once. dedup is cleared when an id comes again
+-- after the dedup window.
+CREATE UNIQUE INDEX events_dedup ON events (channel, scope, event_id) WHERE event_id <> '' AND dedup;
+-- What still needs the agent, by lane in arrival order: a claimed lane's work, the shared backlog count.
+CREATE INDEX events_active ON events (lane, seq) WHERE state IN ('pending', 'leased', 'retry');
+CREATE INDEX events_dead ON events (seq) WHERE state = 'dead';
+
+-- One row per conversation lane: how many of its events still need the agent, and which process owns it until when.
+-- Events of a lane are handled only by its owner, one at a time; an owner that stops renewing loses it at expires_at.
+CREATE TABLE lanes (
+    lane       TEXT PRIMARY KEY,
+    active     INTEGER NOT NULL DEFAULT 0,
+    owner      TEXT,
+    expires_at TIMESTAMPTZ
+);
+CREATE INDEX lanes_work ON lanes (lane) WHERE active > 0;
+
+-- The plugins' durable key-value state (StateStore), so that an OAuth callback or a button click may land anywhere.
+CREATE TABLE state (
+    owner TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (owner, key)
+);
