@@ -716,6 +716,23 @@ final class PostgresInbox implements Inbox {
             nextRenewal = now.plusSeconds(Math.max(1, leaseSeconds / 3));
         }
         claim(connection);
+        // The store says which lanes are this process's (a lane whose last event is done was given up there).
+        Set<String> lanes = new HashSet<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT lane FROM lanes WHERE owner = ?")) {
+            select.setString(1, owner);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    lanes.add(Postgres.untext(rows.getString(1)));
+                }
+            }
+        }
+        lock.lock();
+        try {
+            owned.keySet().retainAll(lanes);
+            lanes.forEach(lane -> owned.putIfAbsent(lane, new HashSet<>()));
+        } finally {
+            lock.unlock();
+        }
         try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events WHERE lane IN "
                 + "(SELECT lane FROM lanes WHERE owner = ?) AND state IN ('pending', 'retry') ORDER BY seq")) {
             select.setString(1, owner);
@@ -1028,7 +1045,11 @@ final class PostgresInbox implements Inbox {
             }
         }
 
-        /** Once committed: the backlog, the lanes this process gave up, the new entries of lanes it owns. */
+        /**
+         * Once committed: the backlog, and the entries no longer handed out. New entries are handed out by the listener
+         * only, in the order the notifications come, which is the order of the commits: handing this process's own out
+         * here could put them before an earlier event of the lane that another replica stored.
+         */
         void afterCommit() {
             stored.forEach(backlog::added);
             finished.forEach(backlog::finished);
@@ -1043,7 +1064,6 @@ final class PostgresInbox implements Inbox {
             } finally {
                 lock.unlock();
             }
-            handOut(stored);
         }
     }
 

@@ -18,7 +18,8 @@ import dev.relaygate.api.spi.HandlerProvider;
  * A test handler for gateways run as a child process ({@code type: file-recording}, {@code dir: <folder>}). It
  * appends every call to {@code calls.log} ({@code <attempt> <delivery id> <event id>}) and does its one effect, a
  * line {@code <event id> <delivery id>} in {@code effects.log}, once per delivery id: the idempotent handler that the
- * delivery id and attempt number exist for. Each line is one append, so a kill leaves whole lines (or a torn last one).
+ * delivery id and attempt number exist for. Each line is one append, so a kill leaves whole lines (or a torn last one),
+ * and several processes may share the folder.
  */
 public final class FileRecordingHandlerProvider implements HandlerProvider {
     public FileRecordingHandlerProvider() {
@@ -46,7 +47,12 @@ public final class FileRecordingHandlerProvider implements HandlerProvider {
             return (event, attempt, replies) -> {
                 synchronized (done) {
                     append(calls, attempt.number() + " " + attempt.deliveryId() + " " + event.id());
-                    // Attempt 1 is never a repeat; a later one may be, so look first.
+                    // Attempt 1 is never a repeat; a later one may be, so look first (in the file too: replicas of
+                    // one database share it).
+                    if (attempt.number() > 1 && Files.readAllLines(effects).stream()
+                            .anyMatch(line -> line.endsWith(" " + attempt.deliveryId()))) {
+                        done.add(attempt.deliveryId());
+                    }
                     if (attempt.number() == 1 || !done.contains(attempt.deliveryId())) {
                         append(effect, event.id() + " " + attempt.deliveryId());
                         done.add(attempt.deliveryId());
