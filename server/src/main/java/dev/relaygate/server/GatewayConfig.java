@@ -183,12 +183,19 @@ final class GatewayConfig {
             throw new SettingsException(settings.fullKey("inbox.commit-delay"), "must be at most " + MAX_COMMIT_DELAY
                     + ", got " + commitDelay);
         }
-        Optional<PostgresSettings> postgres = type.equals("postgres") ? Optional.of(postgres(settings))
-                : Optional.empty();
+        // Read (and checked) whatever the type, so that a key meant for postgres is never reported unknown.
+        Duration leaseTimeout = settings.duration("inbox.lease-timeout", Duration.ofMinutes(1));
+        if (leaseTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new SettingsException(settings.fullKey("inbox.lease-timeout"), "must be at least PT1S, got "
+                    + leaseTimeout);
+        }
+        String instance = instanceName(settings);
+        Optional<PostgresSettings> postgres = type.equals("postgres")
+                ? Optional.of(postgres(settings, leaseTimeout, instance)) : Optional.empty();
         return new InboxSettings(type, capacity, maxBytes, dedupWindow, commitDelay, postgres);
     }
 
-    private static PostgresSettings postgres(ConfigSettings settings) {
+    private static PostgresSettings postgres(ConfigSettings settings, Duration leaseTimeout, String instance) {
         String url = settings.text("postgres.url").orElseThrow(() -> new SettingsException(
                 settings.fullKey("postgres.url"), "required for inbox type postgres (jdbc:postgresql://host:5432/relaygate)"));
         if (!url.startsWith("jdbc:postgresql:")) {
@@ -199,12 +206,6 @@ final class GatewayConfig {
             // The writer, the listener and at least one reader each hold a connection.
             throw new SettingsException(settings.fullKey("postgres.pool-size"), "must be at least 3, got " + poolSize);
         }
-        Duration leaseTimeout = settings.duration("inbox.lease-timeout", Duration.ofMinutes(1));
-        if (leaseTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new SettingsException(settings.fullKey("inbox.lease-timeout"), "must be at least PT1S, got "
-                    + leaseTimeout);
-        }
-        String instance = instanceName(settings);
         return new PostgresSettings(url, settings.text("postgres.user"), settings.secret("postgres.password"), poolSize,
                                     leaseTimeout, instance, instance + "/" + HexFormat.of().toHexDigits(
                                             new SecureRandom().nextInt()));
@@ -213,7 +214,7 @@ final class GatewayConfig {
     /**
      * {@code relaygate.instance-name}: by default the host name and the process id.
      */
-    static String instanceName(ConfigSettings settings) {
+    private static String instanceName(ConfigSettings settings) {
         String name = settings.text("instance-name").orElseGet(() -> {
             String host;
             try {

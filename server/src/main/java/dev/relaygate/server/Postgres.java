@@ -44,9 +44,10 @@ final class Postgres implements AutoCloseable {
         settings.password().ifPresent(password -> config.setPassword(password.text()));
         config.setMaximumPoolSize(settings.poolSize());
         config.setPoolName("relaygate-postgres");
-        config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
-        // Fail the start at once when the database is not there, rather than on the first webhook.
-        config.setInitializationFailTimeout(Duration.ofSeconds(10).toMillis());
+        // A webhook waits at most this long for a connection before it gets 503 (the sender retries).
+        config.setConnectionTimeout(Duration.ofSeconds(3).toMillis());
+        // A database that is not there fails the start within seconds, rather than the first webhook.
+        config.setInitializationFailTimeout(Duration.ofSeconds(2).toMillis());
         config.addDataSourceProperty("ApplicationName", "relaygate " + settings.instanceName());
         config.addDataSourceProperty("tcpKeepAlive", "true");
         // A database that stops answering (a partition, no reset) must fail statements, not hang them: readiness goes

@@ -97,6 +97,8 @@ final class PostgresInbox implements Inbox {
     private final Thread writer;
     private final Thread listener;
     private final ReentrantLock lock = new ReentrantLock();
+    // Held by the writer from a commit until the backlog has its changes, and by the listener while it counts.
+    private final ReentrantLock counting = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
     // The lanes this process owns, each with the numbers of its events handed out and not yet done or dead.
@@ -601,7 +603,13 @@ final class PostgresInbox implements Inbox {
                     results.add(op.work.apply(tx));
                 }
                 tx.countLanes();
-                connection.commit();
+                counting.lock();
+                try {
+                    connection.commit();
+                    tx.counted();
+                } finally {
+                    counting.unlock();
+                }
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -738,14 +746,17 @@ final class PostgresInbox implements Inbox {
             select.setString(1, owner);
             handOut(entries(select));
         }
-        SharedBacklog.Mark mark = backlog.mark();
+        // No commit of this process between the count and the refresh: each of its changes is in one of them.
+        counting.lock();
         try (Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT count(*), coalesce(sum(size), 0), min(received_at) "
                                                              + "FROM events WHERE state IN " + ACTIVE)) {
             rows.next();
             long oldest = rows.getLong(3);
-            backlog.refresh(mark, rows.getInt(1), rows.getLong(2), rows.wasNull() ? Optional.empty()
+            backlog.refresh(rows.getInt(1), rows.getLong(2), rows.wasNull() ? Optional.empty()
                     : Optional.of(instant(oldest)));
+        } finally {
+            counting.unlock();
         }
         connection.commit();
         if (!now.isBefore(nextMaintenance)) {
@@ -1045,14 +1056,18 @@ final class PostgresInbox implements Inbox {
             }
         }
 
+        /** Once committed, before the backlog is counted again: its changes. */
+        void counted() {
+            stored.forEach(backlog::added);
+            finished.forEach(backlog::finished);
+        }
+
         /**
-         * Once committed: the backlog, and the entries no longer handed out. New entries are handed out by the listener
+         * Once committed: the entries no longer handed out. New entries are handed out by the listener
          * only, in the order the notifications come, which is the order of the commits: handing this process's own out
          * here could put them before an earlier event of the lane that another replica stored.
          */
         void afterCommit() {
-            stored.forEach(backlog::added);
-            finished.forEach(backlog::finished);
             lock.lock();
             try {
                 for (Entry entry : finished) {
@@ -1075,7 +1090,7 @@ final class PostgresInbox implements Inbox {
     private static final class SharedBacklog implements Backlog {
         private final int capacity;
         private final long maxBytes;
-        // The store's count at the last refresh, and this process's changes since (running totals).
+        // The store's count at the last refresh, and this process's changes since.
         private int counted;
         private long countedBytes;
         private Optional<Instant> countedOldest = Optional.empty();
@@ -1088,20 +1103,12 @@ final class PostgresInbox implements Inbox {
             this.maxBytes = maxBytes;
         }
 
-        /** This process's changes so far: those the count about to be taken will include. */
-        record Mark(int changes, long bytes) {
-        }
-
-        synchronized Mark mark() {
-            return new Mark(changes, changedBytes);
-        }
-
-        synchronized void refresh(Mark mark, int size, long bytes, Optional<Instant> oldest) {
+        synchronized void refresh(int size, long bytes, Optional<Instant> oldest) {
             counted = size;
             countedBytes = bytes;
             countedOldest = oldest;
-            changes -= mark.changes();
-            changedBytes -= mark.bytes();
+            changes = 0;
+            changedBytes = 0;
             addedOldest = Optional.empty();
         }
 

@@ -96,7 +96,7 @@ class ConfigCheckTest {
                                       new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(err.toString(StandardCharsets.UTF_8), is("""
                 relaygate: warning: relaygate.channels.slack.tolerence: unknown key, ignored
-                relaygate: relaygate.inbox.type: unknown inbox type 'disk'; known types: durable, memory
+                relaygate: relaygate.inbox.type: unknown inbox type 'disk'; known types: durable, memory, postgres
                 """));
         assertThat(status, is(2));
         assertThat(out.toString(StandardCharsets.UTF_8), is(""));
