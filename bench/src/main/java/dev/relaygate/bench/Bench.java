@@ -23,8 +23,9 @@ import dev.relaygate.server.InboxBenchmark;
 
 /**
  * {@code bin/relaygate bench}: the same signed load against (a) Relaygate with the durable inbox, (b) with the
- * in-memory inbox, (c) a bare Helidon endpoint and (d) Slack's Bolt for Java, one after another in one run on this
- * machine, then JMH on signature verification; prints a Markdown report.
+ * in-memory inbox, (c) a bare Helidon endpoint, (d) Slack's Bolt for Java, (e) Relaygate's {@code slack} channel, and
+ * Relaygate on a PostgreSQL on this machine with (f) one and (g) two replicas, one after another in one run, then JMH;
+ * prints a Markdown report.
  *
  * <p>Each target: a warm-up, the maximum rate with {@code connections} keep-alive connections, then a fixed rate of
  * half of Relaygate's durable maximum for latency, and its peak RSS.
@@ -52,17 +53,40 @@ public final class Bench {
         List<Row> rows = new ArrayList<>();
         double rate = 0;
         Map<String, TargetSpec> targets = new LinkedHashMap<>();
-        targets.put("(a) Relaygate, durable inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "durable", null));
-        targets.put("(b) Relaygate, in-memory inbox", port -> relaygate(java, javaOptions, serverJar, work, port, "memory",
-                                                                        null));
-        targets.put("(c) bare Helidon endpoint", port -> command(java, javaOptions, "-cp", self, BareHelidon.class.getName(),
-                                                               Integer.toString(port)));
+        targets.put("(a) Relaygate, durable inbox", single(port -> relaygate(java, javaOptions, serverJar, work, port,
+                                                                             "durable", null, "")));
+        targets.put("(b) Relaygate, in-memory inbox", single(port -> relaygate(java, javaOptions, serverJar, work, port,
+                                                                               "memory", null, "")));
+        targets.put("(c) bare Helidon endpoint", single(port -> command(java, javaOptions, "-cp", self,
+                                                                        BareHelidon.class.getName(), Integer.toString(port))));
         Path slackPlugin = Path.of(options.getOrDefault("slack-plugin-dir", "plugins/slack/target"));
-        targets.put("(e) Relaygate `slack` channel, durable inbox", port -> relaygate(java, javaOptions, serverJar, work,
-                                                                                    port, "durable", slackPlugin));
-        targets.put("(d) Slack Bolt for Java (Jetty)", port -> command(java, javaOptions, "-cp", self,
-                                                                     BoltTarget.class.getName(), Integer.toString(port)));
-        String only = options.getOrDefault("only", "abcde");
+        targets.put("(e) Relaygate `slack` channel, durable inbox", single(port -> relaygate(java, javaOptions, serverJar,
+                                                                                             work, port, "durable",
+                                                                                             slackPlugin, "")));
+        targets.put("(d) Slack Bolt for Java (Jetty)", single(port -> command(java, javaOptions, "-cp", self,
+                                                                              BoltTarget.class.getName(),
+                                                                              Integer.toString(port))));
+        // PostgreSQL on this machine too: its CPU is measured apart (the DB CPU column).
+        BenchPostgres[] postgres = {null};
+        TargetSpec onPostgres = ports -> {
+            if (postgres[0] == null) {
+                progress("starting PostgreSQL");
+                postgres[0] = new BenchPostgres(work);
+            }
+            String url = postgres[0].freshDatabase();
+            List<List<String>> commands = new ArrayList<>();
+            for (int port : ports) {
+                commands.add(relaygate(java, javaOptions, serverJar, work, port, "postgres", null, """
+                        postgres:
+                          url: %s
+                          user: postgres
+                        instance-name: replica-%d""".formatted(url, port)));
+            }
+            return commands;
+        };
+        targets.put("(f) Relaygate, PostgreSQL inbox, one replica", onPostgres);
+        targets.put("(g) Relaygate, PostgreSQL inbox, two replicas", onPostgres);
+        String only = options.getOrDefault("only", "abcdefg");
         targets.keySet().removeIf(name -> only.indexOf(name.charAt(1)) < 0);
         // --pin both: every target twice, sharing both cores with the load generator, then the load generator on core
         // 0 and the target on core 1 (taskset), which takes their fight for the CPU out of the numbers.
@@ -78,35 +102,58 @@ public final class Bench {
             for (Map.Entry<String, TargetSpec> spec : targets.entrySet()) {
                 boolean slack = spec.getKey().startsWith("(d)") || spec.getKey().startsWith("(e)");
                 Supplier<SignedRequests> requests = slack ? SignedRequests::slack : SignedRequests::relay;
-                int port = Target.freePort();
+                int[] ports = new int[spec.getKey().startsWith("(g)") ? 2 : 1];
+                for (int i = 0; i < ports.length; i++) {
+                    ports[i] = Target.freePort();
+                }
                 progress("starting " + spec.getKey() + (pinned ? ", pinned to core 1" : ""));
                 String path = spec.getKey().startsWith("(e)") ? "/slack/events" : "/relay/events";
-                List<String> command = new ArrayList<>(spec.getValue().command(port));
-                if (pinned) {
-                    command.addAll(0, List.of("taskset", "-c", "1"));
-                }
-                try (Target target = Target.start(spec.getKey(), command, port, path,
-                                                  work.resolve("target-" + rows.size() + ".log"))) {
+                List<List<String>> commands = spec.getValue().commands(ports);
+                List<Target> started = new ArrayList<>();
+                try {
+                    for (int i = 0; i < ports.length; i++) {
+                        List<String> command = new ArrayList<>(commands.get(i));
+                        if (pinned) {
+                            command.addAll(0, List.of("taskset", "-c", "1"));
+                        }
+                        started.add(Target.start(spec.getKey(), command, ports[i], path,
+                                                 work.resolve("target-" + rows.size() + "-" + i + ".log")));
+                    }
+                    List<URI> urls = started.stream().map(Target::url).toList();
+                    BenchPostgres db = spec.getKey().startsWith("(f)") || spec.getKey().startsWith("(g)") ? postgres[0]
+                            : null;
                     progress("  warm-up " + warmup.toSeconds() + " s");
-                    LoadGenerator.run(target.url(), requests.get(), connections, warmup, 0);
+                    LoadGenerator.run(urls, requests, connections, warmup, 0);
                     progress("  maximum rate, " + connections + " connections, " + duration.toSeconds() + " s");
-                    long cpuBefore = target.cpuNanos();
-                    long jitBefore = target.compilerCpuNanos();
-                    LoadGenerator.Result max = LoadGenerator.run(target.url(), requests.get(), connections, duration, 0);
-                    long jit = target.compilerCpuNanos() - jitBefore;
-                    long cpu = target.cpuNanos() - cpuBefore - jit;
+                    long cpuBefore = sum(started, Target::cpuNanos);
+                    long jitBefore = sum(started, Target::compilerCpuNanos);
+                    long dbBefore = db == null ? 0 : db.cpuNanos();
+                    LoadGenerator.Result max = LoadGenerator.run(urls, requests, connections, duration, 0);
+                    long jit = sum(started, Target::compilerCpuNanos) - jitBefore;
+                    long cpu = sum(started, Target::cpuNanos) - cpuBefore - jit;
+                    long dbCpu = db == null ? -1 : db.cpuNanos() - dbBefore;
                     if (rate == 0) {
                         rate = max.perSecond() / 2;
                     }
-                    progress(String.format(Locale.ROOT, "  %.0f req/s, %.0f µs of server CPU per request; fixed rate %.0f "
-                            + "req/s for latency", max.perSecond(), cpu / 1e3 / Math.max(1, max.ok()), rate));
-                    LoadGenerator.Result fixed = LoadGenerator.run(target.url(), requests.get(), connections * 2, duration,
-                                                                   rate);
-                    rows.add(new Row(spec.getKey(), pinned, max, cpu, jit, fixed, target.peakRssMib()));
+                    progress(String.format(Locale.ROOT, "  %.0f req/s, %.0f µs of server CPU per request%s; fixed rate "
+                            + "%.0f req/s for latency", max.perSecond(), cpu / 1e3 / Math.max(1, max.ok()),
+                            dbCpu < 0 ? "" : String.format(Locale.ROOT, ", %.0f µs of PostgreSQL CPU",
+                                                           dbCpu / 1e3 / Math.max(1, max.ok())), rate));
+                    LoadGenerator.Result fixed = LoadGenerator.run(urls, requests, connections * 2, duration, rate);
+                    long rss = 0;
+                    for (Target target : started) {
+                        rss = Math.max(rss, target.peakRssMib());
+                    }
+                    rows.add(new Row(spec.getKey(), pinned, max, cpu, jit, dbCpu, fixed, rss));
+                } finally {
+                    started.forEach(Target::close);
                 }
             }
         }
         pinSelf(false);
+        if (postgres[0] != null) {
+            postgres[0].close();
+        }
         List<String> jmh = List.of();
         if (!options.containsKey("only")) {
             progress("JMH: signature verification of a 1 KiB body");
@@ -119,9 +166,32 @@ public final class Bench {
         progress("written to " + out);
     }
 
+    /** The command of each process of a target: one, or one per replica. */
     @FunctionalInterface
     private interface TargetSpec {
+        List<List<String>> commands(int[] ports) throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface Command {
         List<String> command(int port) throws Exception;
+    }
+
+    private static TargetSpec single(Command command) {
+        return ports -> List.of(command.command(ports[0]));
+    }
+
+    @FunctionalInterface
+    private interface Measure {
+        long of(Target target) throws Exception;
+    }
+
+    private static long sum(List<Target> targets, Measure measure) throws Exception {
+        long sum = 0;
+        for (Target target : targets) {
+            sum += measure.of(target);
+        }
+        return sum;
     }
 
     /**
@@ -129,11 +199,16 @@ public final class Bench {
      *
      * @param cpuNanos the target's CPU time during the maximum-rate run, but for its JIT compiler threads
      * @param jitNanos the JIT compiler threads' CPU time meanwhile
+     * @param dbNanos  PostgreSQL's CPU time meanwhile, -1 for a target without it
      */
     private record Row(String target, boolean pinned, LoadGenerator.Result max, long cpuNanos, long jitNanos,
-                       LoadGenerator.Result fixed, long peakRssMib) {
+                       long dbNanos, LoadGenerator.Result fixed, long peakRssMib) {
         double cpuMicrosPerRequest() {
             return cpuNanos / 1e3 / Math.max(1, max.ok());
+        }
+
+        String dbMicrosPerRequest() {
+            return dbNanos < 0 ? "" : String.format(Locale.ROOT, "%.0f", dbNanos / 1e3 / Math.max(1, max.ok()));
         }
     }
 
@@ -153,8 +228,8 @@ public final class Bench {
      * A Relaygate target: the relay channel, or with {@code slackPlugin} the {@code slack} channel from that folder.
      */
     private static List<String> relaygate(String java, List<String> javaOptions, Path serverJar, Path work, int port,
-                                          String inbox, Path slackPlugin) throws Exception {
-        Path dir = Files.createDirectories(work.resolve(inbox + (slackPlugin == null ? "" : "-slack")));
+                                          String inbox, Path slackPlugin, String extraYaml) throws Exception {
+        Path dir = Files.createDirectories(work.resolve(inbox + (slackPlugin == null ? "" : "-slack") + "-" + port));
         String channels = slackPlugin == null
                 ? "    slack:\n      signing-secret: " + SignedRequests.RELAY_SECRET_HEX
                 : "    slack:\n      enabled: false\n    direct:\n      type: slack\n      signing-secret: "
@@ -173,8 +248,9 @@ public final class Bench {
                 %s
                   handler:
                     type: log
+                %s
                 """.formatted(port, dir.resolve("data"), slackPlugin == null ? dir.resolve("plugins") : slackPlugin.toAbsolutePath(),
-                              inbox, channels));
+                              inbox, channels, extraYaml.indent(2)));
         // One line per event at INFO would measure the console, not the gateway.
         Path logging = dir.resolve("logging.properties");
         Files.writeString(logging, "handlers=java.util.logging.ConsoleHandler\n.level=WARNING\n");
@@ -225,25 +301,27 @@ public final class Bench {
         md.append("Run ").append(Instant.now()).append(" on ").append(CORES)
                 .append(" cores, Java ").append(Runtime.version()).append("; ").append(connections)
                 .append(" keep-alive connections, ").append(duration.toSeconds()).append(" s per measurement.\n\n");
-        md.append("| Target | cores | max req/s | vs (c) | server CPU µs/req | vs (c) | JIT ms | errors at max | p50 ms "
-                          + "| p99 ms | p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|\n");
+        md.append("| Target | cores | max req/s | vs (c) | server CPU µs/req | vs (c) | DB CPU µs/req | JIT ms | errors at max "
+                          + "| p50 ms | p99 ms | p99.9 ms | errors at fixed rate | peak RSS MiB |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|\n");
         for (Row row : rows) {
             Optional<Row> bare = rows.stream().filter(r -> r.target().startsWith("(c)") && r.pinned() == row.pinned())
                     .findFirst();
             double ceiling = bare.map(r -> r.max().perSecond()).orElse(Double.NaN);
             double floor = bare.map(Row::cpuMicrosPerRequest).orElse(Double.NaN);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f%% | %.0f | %.1f× | %d | %s | %.2f | %.2f | %.2f | %s "
-                                            + "| %d |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f%% | %.0f | %.1f× | %s | %d | %s | %.2f | %.2f | %.2f "
+                                            + "| %s | %d |%n",
                                     row.target(), row.pinned() ? "load 0, target 1" : "shared",
                                     row.max().perSecond(), 100 * row.max().perSecond() / ceiling,
-                                    row.cpuMicrosPerRequest(), row.cpuMicrosPerRequest() / floor, row.jitNanos() / 1_000_000,
+                                    row.cpuMicrosPerRequest(), row.cpuMicrosPerRequest() / floor, row.dbMicrosPerRequest(),
+                                    row.jitNanos() / 1_000_000,
                                     errors(row.max()), row.fixed().millis(50), row.fixed().millis(99),
                                     row.fixed().millis(99.9), errors(row.fixed()), row.peakRssMib()));
         }
-        md.append(String.format(Locale.ROOT, "%nServer CPU is the target process's user and system time during the maximum-"
-                + "rate run, but for its JIT compiler threads (their time is the JIT column), divided by the requests it "
-                + "answered 200. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
+        md.append(String.format(Locale.ROOT, "%nServer CPU is the target processes' user and system time during the maximum-"
+                + "rate run, but for their JIT compiler threads (their time is the JIT column), divided by the requests "
+                + "answered 200; DB CPU is PostgreSQL's (all its processes) over the same run and requests. Two replicas "
+                + "each get half the connections; their peak RSS is the larger one's. Latency at a fixed %.0f req/s (half of (a)'s maximum), "
                 + "open loop, measured from each request's intended start.%n%n", rate));
         if (!jmh.isEmpty()) {
             md.append("| JMH | | |\n|---|---:|---|\n");
@@ -263,7 +341,7 @@ public final class Bench {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench [--duration PT20S] [--warmup PT15S] [--connections 32] "
                                                            + "[--server-jar FILE] [--java-opts \"...\"] [--out FILE] "
-                                                           + "[--only abcde] [--pin off|on|both] [--slack-plugin-dir DIR]");
+                                                           + "[--only abcdefg] [--pin off|on|both] [--slack-plugin-dir DIR]");
             }
             options.put(args[i].substring(2), args[++i]);
         }

@@ -2,6 +2,8 @@ package dev.relaygate.bench;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1Client;
@@ -46,6 +49,41 @@ final class LoadGenerator {
 
         double millis(double percentile) {
             return latency.getValueAtPercentile(percentile) / 1e6;
+        }
+    }
+
+    /**
+     * The load spread over several targets (replicas), each with its share of the connections and of the rate; one
+     * result for all of them.
+     */
+    static Result run(List<URI> targets, Supplier<SignedRequests> requests, int connections, Duration duration,
+                      double rate) throws Exception {
+        if (targets.size() == 1) {
+            return run(targets.getFirst(), requests.get(), connections, duration, rate);
+        }
+        try (ExecutorService loads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Result>> results = new ArrayList<>();
+            for (URI target : targets) {
+                SignedRequests each = requests.get();
+                results.add(loads.submit(() -> run(target, each, connections / targets.size(), duration,
+                                                   rate / targets.size())));
+            }
+            long requestCount = 0;
+            Duration elapsed = Duration.ZERO;
+            Map<String, Long> statuses = new TreeMap<>();
+            Histogram latency = null;
+            for (Future<Result> future : results) {
+                Result result = future.get();
+                requestCount += result.requests();
+                elapsed = elapsed.compareTo(result.elapsed()) > 0 ? elapsed : result.elapsed();
+                result.statuses().forEach((status, count) -> statuses.merge(status, count, Long::sum));
+                if (latency == null) {
+                    latency = result.latency().copy();
+                } else {
+                    latency.add(result.latency());
+                }
+            }
+            return new Result(requestCount, elapsed, statuses, latency);
         }
     }
 
