@@ -23,8 +23,9 @@ import dev.relaygate.api.ChannelEvent;
  * {@link #event} when a try is about to start, so the backlog costs the heap a few hundred bytes an event whatever
  * the bodies weigh. The backlog is bounded twice: {@link #capacity()} events and {@link #maxBytes()} bytes.
  *
- * <p>The contract is storage-neutral (the default keeps it in SQLite, a shared database could keep it for several
- * gateways): an entry taken by a process belongs to it until it is done, retried or dead, or the process is gone.
+ * <p>The contract is storage-neutral (SQLite by default, PostgreSQL for several replicas, memory for tests): an entry
+ * taken by a process belongs to it until it is done, retried or dead, or the process is gone (or, on PostgreSQL, has
+ * lost the entry's conversation to another replica; {@link #lease} then refuses the try).
  */
 interface Inbox extends AutoCloseable {
     /** Dead letter listings cut the text to this many characters (and leave the raw body out). */

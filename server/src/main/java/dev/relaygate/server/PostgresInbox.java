@@ -97,7 +97,9 @@ final class PostgresInbox implements Inbox {
     private final Thread writer;
     private final Thread listener;
     private final ReentrantLock lock = new ReentrantLock();
-    // Held by the writer from a commit until the backlog has its changes, and by the listener while it counts.
+    // Held by the writer from a commit until the backlog and the handed-out sets have its changes, and by the listener
+    // from a read of the store until what it read is counted or handed out: so a finished entry is never handed out
+    // again from a read older than its commit.
     private final ReentrantLock counting = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
@@ -630,7 +632,6 @@ final class PostgresInbox implements Inbox {
             failed(batch, e, stopping);
             return;
         }
-        tx.afterCommit();
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results.get(i));
         }
@@ -741,10 +742,13 @@ final class PostgresInbox implements Inbox {
         } finally {
             lock.unlock();
         }
+        counting.lock();
         try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events WHERE lane IN "
                 + "(SELECT lane FROM lanes WHERE owner = ?) AND state IN ('pending', 'retry') ORDER BY seq")) {
             select.setString(1, owner);
             handOut(entries(select));
+        } finally {
+            counting.unlock();
         }
         // No commit of this process between the count and the refresh: each of its changes is in one of them.
         counting.lock();
@@ -815,31 +819,36 @@ final class PostgresInbox implements Inbox {
             return;
         }
         Array lanes = connection.createArrayOf("text", claimed.toArray());
-        List<Entry> entries;
         try (PreparedStatement counted = connection.prepareStatement("UPDATE events SET state = 'retry', "
-                + "attempt = attempt + 1, due_at = NULL WHERE lane = ANY(?) AND state = 'leased'");
-             PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
-                     + "WHERE lane = ANY(?) AND state IN ('pending', 'retry') ORDER BY seq")) {
+                + "attempt = attempt + 1, due_at = NULL WHERE lane = ANY(?) AND state = 'leased'")) {
             counted.setArray(1, lanes);
             int taken = counted.executeUpdate();
             if (taken > 0) {
                 LOGGER.log(Level.INFO, "Inbox: took over " + taken + " events whose tries were cut off");
             }
+        }
+        // Only now: the update above may wait for a row the writer holds until its commit, which needs this lock.
+        counting.lock();
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
+                + "WHERE lane = ANY(?) AND state IN ('pending', 'retry') ORDER BY seq")) {
             select.setArray(1, lanes);
-            entries = entries(select);
-        }
-        connection.commit();
-        lock.lock();
-        try {
-            claimed.forEach(lane -> owned.putIfAbsent(Postgres.untext(lane), new HashSet<>()));
+            List<Entry> entries = entries(select);
+            connection.commit();
+            lock.lock();
+            try {
+                claimed.forEach(lane -> owned.putIfAbsent(Postgres.untext(lane), new HashSet<>()));
+            } finally {
+                lock.unlock();
+            }
+            handOut(entries);
         } finally {
-            lock.unlock();
+            counting.unlock();
         }
-        handOut(entries);
     }
 
     /** What a notification announces: the events stored in one commit, numbered from the first to the last. */
     private void loadRanges(Connection connection, PGNotification[] received) throws SQLException {
+        counting.lock();
         try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
                 + "WHERE seq BETWEEN ? AND ? AND state IN ('pending', 'retry') ORDER BY seq")) {
             for (PGNotification notification : received) {
@@ -848,8 +857,10 @@ final class PostgresInbox implements Inbox {
                 select.setLong(2, Long.parseLong(range[1]));
                 handOut(entries(select).stream().filter(entry -> owns(entry.lane())).toList());
             }
+            connection.commit();
+        } finally {
+            counting.unlock();
         }
-        connection.commit();
     }
 
     /**
@@ -1056,18 +1067,15 @@ final class PostgresInbox implements Inbox {
             }
         }
 
-        /** Once committed, before the backlog is counted again: its changes. */
+        /**
+         * Once committed, before the listener reads the store again: the backlog's changes, and the entries no longer
+         * handed out. New entries are handed out by the listener only, in the order the notifications come, which is
+         * the order of the commits: handing this process's own out here could put them before an earlier event of the
+         * lane that another replica stored.
+         */
         void counted() {
             stored.forEach(backlog::added);
             finished.forEach(backlog::finished);
-        }
-
-        /**
-         * Once committed: the entries no longer handed out. New entries are handed out by the listener
-         * only, in the order the notifications come, which is the order of the commits: handing this process's own out
-         * here could put them before an earlier event of the lane that another replica stored.
-         */
-        void afterCommit() {
             lock.lock();
             try {
                 for (Entry entry : finished) {
