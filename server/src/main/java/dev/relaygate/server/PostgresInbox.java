@@ -283,22 +283,24 @@ final class PostgresInbox implements Inbox {
 
     /**
      * Marks the try as started, if this process still owns the lane and the entry is still the one stored (not done
-     * meanwhile, not taken over): false tells the dispatcher to leave it.
+     * meanwhile, not taken over): false tells the dispatcher to leave it. A lease that has run out but was not yet
+     * claimed by another replica still counts: refusing it for a late renewal would let the lane's next event, leased
+     * after the renewal, overtake this one.
      */
     @Override
     public boolean lease(Entry entry) {
         boolean leased = submit(new Op<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
                     "UPDATE events SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
-                            + "AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ? "
-                            + "AND expires_at > clock_timestamp())")) {
+                            + "AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
                 update.setLong(1, entry.seq());
                 update.setInt(2, entry.attempt());
                 update.setString(3, Postgres.text(entry.lane()));
                 update.setString(4, owner);
                 return update.executeUpdate() == 1;
             }
-        }, false, List.of(), 0)).orElse(false);
+            // The lane row is locked (first, in order): no other replica can claim it until this try is recorded.
+        }, false, List.of(entry.lane()), 0)).orElse(false);
         if (!leased) {
             // Done meanwhile, or the lane is no longer (or not yet again) this process's: if it is still to do, the
             // next poll hands it out again, to whoever owns the lane then.

@@ -24,6 +24,7 @@ import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientResponse;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import static dev.relaygate.server.TestGateway.SECRET;
@@ -43,7 +44,8 @@ class PostgresReplicasTest {
     private static final int PER_CONVERSATION = 100;
     private static final int EVENTS = CONVERSATIONS * PER_CONVERSATION;
 
-    @TempDir
+    // Kept when the test fails: the replicas' logs and the agent's files are the evidence.
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test
@@ -118,7 +120,8 @@ class PostgresReplicasTest {
             for (String line : lines("effects.log")) {
                 String[] id = line.split(" ")[0].substring(1).split("-");
                 int conversation = Integer.parseInt(id[0]);
-                assertThat("conversation " + conversation + " in order", Integer.parseInt(id[1]), is(next[conversation]));
+                assertThat("conversation " + conversation + " in order (logs: " + dir + ")", Integer.parseInt(id[1]),
+                           is(next[conversation]));
                 next[conversation]++;
             }
             System.out.printf("PostgresReplicasTest: %d events, %d cross-replica retries, %d handler calls (%d repeats, "

@@ -86,6 +86,26 @@ class PostgresTest {
         assertThat(Postgres.text(awkward), not(containsString("\u0000")));
     }
 
+    @Test
+    void aRestartTakesOverWhatTheLastProcessLeftCountingTheTryThatWasRunning() throws Exception {
+        String url = TestPostgres.freshDatabase();
+        Inbox.Entry running;
+        try (Postgres db = Postgres.open(TestPostgres.settings(url, "first", LEASE));
+             PostgresInbox inbox = PostgresInbox.open(db, 10, 1 << 20, Duration.ofHours(1), TestGateway.CLOCK)) {
+            inbox.offer(List.of(InboxTest.event("a"), InboxTest.event("b")));
+            running = inbox.take();
+            assertThat(inbox.lease(running), is(true));
+        }
+        try (Postgres db = Postgres.open(TestPostgres.settings(url, "second", LEASE));
+             PostgresInbox inbox = PostgresInbox.open(db, 10, 1 << 20, Duration.ofHours(1), TestGateway.CLOCK)) {
+            assertThat("the try that was running counts as run", inbox.take(), is(running.next()));
+            Inbox.Entry next = inbox.take();
+            assertThat("b never started", next.attempt(), is(1));
+            assertThat(inbox.event(next).id(), is("b"));
+            assertThat(inbox.offer(List.of(InboxTest.event("a"))), is(Inbox.Offer.DUPLICATE));
+        }
+    }
+
     private String failure(String relaygateYaml) {
         return assertThrows(StartupException.class,
                             () -> Gateway.create(TestGateway.config(dir, relaygateYaml, ""), TestGateway.CLOCK))
