@@ -51,6 +51,7 @@ public final class Bench {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String self = System.getProperty("java.class.path");
         List<Row> rows = new ArrayList<>();
+        List<String> statements = new ArrayList<>();
         double rate = 0;
         Map<String, TargetSpec> targets = new LinkedHashMap<>();
         targets.put("(a) Relaygate, durable inbox", single(port -> relaygate(java, javaOptions, serverJar, work, port,
@@ -128,10 +129,19 @@ public final class Bench {
                     long cpuBefore = sum(started, Target::cpuNanos);
                     long jitBefore = sum(started, Target::compilerCpuNanos);
                     long dbBefore = db == null ? 0 : db.cpuNanos();
+                    long commitsBefore = db == null ? 0 : db.reset();
                     LoadGenerator.Result max = LoadGenerator.run(urls, requests, connections, duration, 0);
                     long jit = sum(started, Target::compilerCpuNanos) - jitBefore;
                     long cpu = sum(started, Target::cpuNanos) - cpuBefore - jit;
                     long dbCpu = db == null ? -1 : db.cpuNanos() - dbBefore;
+                    if (db != null) {
+                        long ok = Math.max(1, max.ok());
+                        statements.add(String.format(Locale.ROOT, "%n%s: %.2f commits per request; the statements "
+                                + "that took the most time:%n%n| statement | calls/req | µs/req | µs/call | share |%n"
+                                + "|---|---:|---:|---:|---:|%n", spec.getKey(), (db.commits() - commitsBefore)
+                                / (double) ok));
+                        db.statements(ok).forEach(line -> statements.add(line + "\n"));
+                    }
                     if (rate == 0) {
                         rate = max.perSecond() / 2;
                     }
@@ -159,7 +169,7 @@ public final class Bench {
             progress("JMH: signature verification of a 1 KiB body");
             jmh = jmh(work.resolve("jmh.txt"));
         }
-        String report = report(rows, rate, connections, duration, jmh);
+        String report = report(rows, rate, connections, duration, jmh) + String.join("", statements);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
         System.out.println(report);
