@@ -1,21 +1,15 @@
--- Relaygate on PostgreSQL, schema 1: the shared inbox, its conversation lanes, and the plugins' state.
+-- Relaygate on PostgreSQL, schema 1: the shared inbox (events, work), its conversation lanes, and the plugins' state.
 -- Times are nanoseconds since the epoch (as in SQLite), except lease expiries, which are the database's own clock:
 -- replicas' clocks may differ, the database's is the one they share.
 
 CREATE SEQUENCE events_seq;
 
--- One row per stored event. state: pending (stored, not tried) | leased (a try is running) | retry (a try failed,
--- the next is due at due_at) | done | dead. Text columns never hold NUL (PostgreSQL refuses it): see Postgres.text().
+-- One row per stored event, written once: the event as it came. Text columns never hold NUL (PostgreSQL refuses
+-- it): see Postgres.text().
 CREATE TABLE events (
     seq               BIGINT PRIMARY KEY,
     id                TEXT    NOT NULL,
-    lane              TEXT    NOT NULL,
-    state             TEXT    NOT NULL,
-    attempt           INTEGER NOT NULL,
-    due_at            BIGINT,
-    dead_at           BIGINT,
     received_at       BIGINT  NOT NULL,
-    size              BIGINT  NOT NULL,
     dedup             BOOLEAN NOT NULL,
     channel           TEXT    NOT NULL,
     scope             TEXT    NOT NULL,
@@ -28,16 +22,32 @@ CREATE TABLE events (
     sender_name       TEXT    NOT NULL,
     approval_request  TEXT,
     approval_decision TEXT,
-    error             TEXT,
     text              TEXT    NOT NULL,
     raw               TEXT    NOT NULL
 );
 -- A relay retry that lands on another replica conflicts here: stored once. dedup is cleared when an id comes again
--- after the dedup window.
+-- after the dedup window. Done events stay (for this index) until they leave the window.
 CREATE UNIQUE INDEX events_dedup ON events (channel, scope, event_id) WHERE event_id <> '' AND dedup;
--- What still needs the agent, by lane in arrival order: a claimed lane's work, the shared backlog count.
-CREATE INDEX events_active ON events (lane, seq) WHERE state IN ('pending', 'leased', 'retry');
-CREATE INDEX events_dead ON events (seq) WHERE state = 'dead';
+
+-- What still needs the agent, and the dead letters: a narrow row per event, rewritten at each step (the wide event
+-- row never is), deleted when the event is done. state: pending (stored, not tried) | leased (a try is running) |
+-- retry (a try failed, the next is due at due_at) | dead. No index names state, attempt, due_at or error, and pages
+-- keep room, so the steps of a try are heap-only updates that touch no index.
+CREATE TABLE work (
+    seq         BIGINT  PRIMARY KEY,
+    id          TEXT    NOT NULL,
+    channel     TEXT    NOT NULL,
+    lane        TEXT    NOT NULL,
+    received_at BIGINT  NOT NULL,
+    size        BIGINT  NOT NULL,
+    state       TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,
+    due_at      BIGINT,
+    error       TEXT,
+    dead_at     BIGINT
+) WITH (fillfactor = 70);
+CREATE INDEX work_lane ON work (lane, seq);
+CREATE INDEX work_dead ON work (seq) WHERE dead_at IS NOT NULL;
 
 -- One row per conversation lane: how many of its events still need the agent, and which process owns it until when.
 -- Events of a lane are handled only by its owner, one at a time; an owner that stops renewing loses it at expires_at.

@@ -73,16 +73,22 @@ final class PostgresInbox implements Inbox {
     private static final int MAX_BATCH = 1024;
     private static final int PRUNE_BATCH = 500;
     private static final String ACTIVE = "('pending', 'leased', 'retry')";
-    private static final String ENTRY = "seq, id, channel, lane, received_at, size, attempt, state, due_at";
-    private static final String EVENT = "channel, scope, event_id, type, provider, conversation, thread, sender_id, "
-            + "sender_name, text, raw, received_at, approval_request, approval_decision";
+    // Columns of work (alias w) and of events (alias e).
+    private static final String ENTRY = "w.seq, w.id, w.channel, w.lane, w.received_at, w.size, w.attempt, w.state, "
+            + "w.due_at";
+    private static final String EVENT = "e.channel, e.scope, e.event_id, e.type, e.provider, e.conversation, e.thread, "
+            + "e.sender_id, e.sender_name, e.text, e.raw, e.received_at, e.approval_request, e.approval_decision";
     // A dead letter as listings show it: no raw body, the text cut short by the database.
-    private static final String PREVIEW = EVENT.replace("text, raw", "substr(text, 1, " + TEXT_PREVIEW + "), ''");
-    private static final String DEAD = ENTRY + ", error, dead_at, ";
-    private static final String INSERT = "INSERT INTO events (seq, id, lane, state, attempt, received_at, size, dedup, "
-            + "channel, scope, event_id, conversation, thread, type, provider, sender_id, sender_name, approval_request, "
-            + "approval_decision, text, raw) VALUES (?, ?, ?, 'pending', 1, ?, ?, true, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            + "?, ?) ON CONFLICT (channel, scope, event_id) WHERE event_id <> '' AND dedup DO NOTHING";
+    private static final String PREVIEW = EVENT.replace("e.text, e.raw", "substr(e.text, 1, " + TEXT_PREVIEW + "), ''");
+    private static final String DEAD = ENTRY + ", w.error, w.dead_at, ";
+    private static final String DEAD_LETTERS = " FROM work w JOIN events e ON e.seq = w.seq WHERE w.dead_at IS NOT NULL ";
+    // The event, and its work row only when the event is new (not a duplicate): one statement, one round trip.
+    private static final String INSERT = "WITH e AS (INSERT INTO events (seq, id, received_at, dedup, channel, scope, "
+            + "event_id, conversation, thread, type, provider, sender_id, sender_name, approval_request, approval_decision, "
+            + "text, raw) VALUES (?, ?, ?, true, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, scope, "
+            + "event_id) WHERE event_id <> '' AND dedup DO NOTHING RETURNING seq, id, channel, received_at) "
+            + "INSERT INTO work (seq, id, channel, lane, received_at, size, state, attempt) "
+            + "SELECT seq, id, channel, ?, received_at, ?, 'pending', 1 FROM e";
     private static final String OLDER = "SELECT seq, received_at FROM events WHERE channel = ? AND scope = ? "
             + "AND event_id = ? AND event_id <> '' AND dedup";
 
@@ -168,16 +174,16 @@ final class PostgresInbox implements Inbox {
     private static boolean insert(PreparedStatement insert, Entry entry, ChannelEvent event) throws SQLException {
         insert.setLong(1, entry.seq());
         insert.setString(2, entry.id());
-        insert.setString(3, Postgres.text(entry.lane()));
-        insert.setLong(4, nanos(event.receivedAt()));
-        insert.setLong(5, entry.size());
+        insert.setLong(3, nanos(event.receivedAt()));
         String[] texts = {event.channel(), event.scope(), event.id(), event.conversation(), event.thread().orElse(null),
                 event.type(), event.provider(), event.senderId(), event.senderName(),
                 event.approval().map(ApprovalDecision::requestId).orElse(null),
                 event.approval().map(a -> a.decision().name()).orElse(null), event.text(), event.raw()};
         for (int i = 0; i < texts.length; i++) {
-            insert.setString(6 + i, Postgres.text(texts[i]));
+            insert.setString(4 + i, Postgres.text(texts[i]));
         }
+        insert.setString(4 + texts.length, Postgres.text(entry.lane()));
+        insert.setLong(5 + texts.length, entry.size());
         return insert.executeUpdate() == 1;
     }
 
@@ -270,7 +276,7 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public ChannelEvent event(Entry entry) {
-        return read("SELECT " + EVENT + " FROM events WHERE seq = ?", select -> {
+        return read("SELECT " + EVENT + " FROM events e WHERE e.seq = ?", select -> {
             select.setLong(1, entry.seq());
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
@@ -291,7 +297,7 @@ final class PostgresInbox implements Inbox {
     public boolean lease(Entry entry) {
         boolean leased = submit(new Op<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
-                    "UPDATE events SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
+                    "UPDATE work SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
                             + "AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
                 update.setLong(1, entry.seq());
                 update.setInt(2, entry.attempt());
@@ -320,27 +326,29 @@ final class PostgresInbox implements Inbox {
     // done, retry and dead are not waited for: if the replica dies first, the entry is delivered again with a higher
     // attempt, which handlers must expect anyway. Each applies only while this process owns the lane.
 
+    /** Done: its work row goes (the event stays for the dedup window). */
     @Override
     public void done(Entry entry) {
-        finish(entry, "done", null, null);
+        finish(entry, "DELETE FROM work", List.of());
     }
 
     @Override
     public void dead(Entry entry, String error) {
-        finish(entry, "dead", nanos(clock.instant()), error);
+        finish(entry, "UPDATE work SET state = 'dead', dead_at = ?, error = ?",
+               List.of(nanos(clock.instant()), Postgres.text(error)));
     }
 
-    private void finish(Entry entry, String state, Long deadAt, String error) {
+    private void finish(Entry entry, String change, List<Object> values) {
         post(new Op<>(tx -> {
-            try (PreparedStatement update = tx.connection.prepareStatement("UPDATE events SET state = ?, dead_at = ?, "
-                    + "error = coalesce(?, error) WHERE seq = ? AND state IN " + ACTIVE
-                    + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
-                update.setString(1, state);
-                update.setObject(2, deadAt, java.sql.Types.BIGINT);
-                update.setString(3, Postgres.text(error));
-                update.setLong(4, entry.seq());
-                update.setString(5, Postgres.text(entry.lane()));
-                update.setString(6, owner);
+            try (PreparedStatement update = tx.connection.prepareStatement(change + " WHERE seq = ? AND state IN "
+                    + ACTIVE + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
+                int i = 1;
+                for (Object value : values) {
+                    update.setObject(i++, value);
+                }
+                update.setLong(i++, entry.seq());
+                update.setString(i++, Postgres.text(entry.lane()));
+                update.setString(i, owner);
                 if (update.executeUpdate() == 1) {
                     tx.finished(entry);
                 }
@@ -353,7 +361,7 @@ final class PostgresInbox implements Inbox {
     public void retry(Entry entry, Instant at, String error) {
         post(new Op<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
-                    "UPDATE events SET state = 'retry', attempt = ?, due_at = ?, error = ? WHERE seq = ? "
+                    "UPDATE work SET state = 'retry', attempt = ?, due_at = ?, error = ? WHERE seq = ? "
                             + "AND state IN " + ACTIVE + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
                 update.setInt(1, entry.attempt() + 1);
                 update.setLong(2, nanos(at));
@@ -370,7 +378,7 @@ final class PostgresInbox implements Inbox {
     @Override
     public List<DeadLetter> deadLetters(int limit, Optional<String> after) {
         long from = after.map(id -> locate(id).orElseThrow(() -> new NoSuchElementException(id))).orElse(0L);
-        return read("SELECT " + DEAD + PREVIEW + " FROM events WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?",
+        return read("SELECT " + DEAD + PREVIEW + DEAD_LETTERS + "AND w.seq > ? ORDER BY w.seq LIMIT ?",
                     select -> {
                         select.setLong(1, from);
                         select.setInt(2, limit);
@@ -390,7 +398,7 @@ final class PostgresInbox implements Inbox {
         if (seq.isEmpty()) {
             return Optional.empty();
         }
-        return read("SELECT " + DEAD + EVENT + " FROM events WHERE seq = ? AND state = 'dead'", select -> {
+        return read("SELECT " + DEAD + EVENT + DEAD_LETTERS + "AND w.seq = ?", select -> {
             select.setLong(1, seq.getAsLong());
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? Optional.of(deadLetter(rows)) : Optional.empty();
@@ -403,7 +411,7 @@ final class PostgresInbox implements Inbox {
         if (seq.isEmpty()) {
             return seq;
         }
-        return read("SELECT seq FROM events WHERE seq = ? AND id = ?", select -> {
+        return read("SELECT e.seq FROM events e WHERE e.seq = ? AND e.id = ?", select -> {
             select.setLong(1, seq.getAsLong());
             select.setString(2, id);
             try (ResultSet rows = select.executeQuery()) {
@@ -414,7 +422,7 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public int deadLetterCount() {
-        return read("SELECT count(*) FROM events WHERE state = 'dead'", select -> {
+        return read("SELECT count(*) FROM work WHERE dead_at IS NOT NULL", select -> {
             try (ResultSet rows = select.executeQuery()) {
                 rows.next();
                 return rows.getInt(1);
@@ -428,7 +436,7 @@ final class PostgresInbox implements Inbox {
         if (seq.isEmpty()) {
             return Replay.NOT_FOUND;
         }
-        List<Entry> dead = deadEntries("seq = " + seq.getAsLong(), 1);
+        List<Entry> dead = deadEntries("w.seq = " + seq.getAsLong(), 1);
         if (dead.isEmpty()) {
             return Replay.NOT_FOUND;
         }
@@ -441,7 +449,8 @@ final class PostgresInbox implements Inbox {
     }
 
     private List<Entry> deadEntries(String where, int limit) {
-        return read("SELECT " + ENTRY + " FROM events WHERE state = 'dead' AND " + where + " ORDER BY seq LIMIT " + limit,
+        return read("SELECT " + ENTRY + " FROM work w WHERE w.dead_at IS NOT NULL AND " + where + " ORDER BY w.seq LIMIT "
+                            + limit,
                     select -> {
                         List<Entry> entries = new ArrayList<>();
                         try (ResultSet rows = select.executeQuery()) {
@@ -461,8 +470,9 @@ final class PostgresInbox implements Inbox {
         List<String> lanes = dead.stream().map(Entry::lane).toList();
         return submit(new Op<>(tx -> {
             int revived = 0;
-            try (PreparedStatement update = tx.connection.prepareStatement("UPDATE events SET state = 'retry', "
-                    + "attempt = attempt + 1, due_at = NULL, error = NULL, dead_at = NULL WHERE seq = ? AND state = 'dead'")) {
+            try (PreparedStatement update = tx.connection.prepareStatement("UPDATE work SET state = 'retry', "
+                    + "attempt = attempt + 1, due_at = NULL, error = NULL, dead_at = NULL WHERE seq = ? "
+                    + "AND dead_at IS NOT NULL")) {
                 for (Entry entry : dead) {
                     if (!tx.fits(1, entry.size())) {
                         break;
@@ -482,8 +492,8 @@ final class PostgresInbox implements Inbox {
     public boolean delete(String id) {
         OptionalLong seq = locate(id);
         return seq.isPresent() && submit(new Op<>(tx -> {
-            try (PreparedStatement delete = tx.connection.prepareStatement(
-                    "DELETE FROM events WHERE seq = ? AND state = 'dead'")) {
+            try (PreparedStatement delete = tx.connection.prepareStatement("WITH w AS (DELETE FROM work WHERE seq = ? "
+                    + "AND dead_at IS NOT NULL RETURNING seq) DELETE FROM events WHERE seq IN (SELECT seq FROM w)")) {
                 delete.setLong(1, seq.getAsLong());
                 return delete.executeUpdate() > 0;
             }
@@ -521,7 +531,7 @@ final class PostgresInbox implements Inbox {
         }
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement counted = connection.prepareStatement("UPDATE events SET state = 'retry', "
+            try (PreparedStatement counted = connection.prepareStatement("UPDATE work SET state = 'retry', "
                     + "attempt = attempt + 1, due_at = NULL WHERE state = 'leased' AND lane IN "
                     + "(SELECT lane FROM lanes WHERE owner = ? ORDER BY lane FOR UPDATE)");
                  PreparedStatement release = connection.prepareStatement(
@@ -745,8 +755,8 @@ final class PostgresInbox implements Inbox {
             lock.unlock();
         }
         counting.lock();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events WHERE lane IN "
-                + "(SELECT lane FROM lanes WHERE owner = ?) AND state IN ('pending', 'retry') ORDER BY seq")) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w WHERE w.lane IN "
+                + "(SELECT lane FROM lanes WHERE owner = ?) AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
             select.setString(1, owner);
             handOut(entries(select));
         } finally {
@@ -756,7 +766,7 @@ final class PostgresInbox implements Inbox {
         counting.lock();
         try (Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT count(*), coalesce(sum(size), 0), min(received_at) "
-                                                             + "FROM events WHERE state IN " + ACTIVE)) {
+                                                             + "FROM work WHERE dead_at IS NULL")) {
             rows.next();
             long oldest = rows.getLong(3);
             backlog.refresh(rows.getInt(1), rows.getLong(2), rows.wasNull() ? Optional.empty()
@@ -821,7 +831,7 @@ final class PostgresInbox implements Inbox {
             return;
         }
         Array lanes = connection.createArrayOf("text", claimed.toArray());
-        try (PreparedStatement counted = connection.prepareStatement("UPDATE events SET state = 'retry', "
+        try (PreparedStatement counted = connection.prepareStatement("UPDATE work SET state = 'retry', "
                 + "attempt = attempt + 1, due_at = NULL WHERE lane = ANY(?) AND state = 'leased'")) {
             counted.setArray(1, lanes);
             int taken = counted.executeUpdate();
@@ -831,8 +841,8 @@ final class PostgresInbox implements Inbox {
         }
         // Only now: the update above may wait for a row the writer holds until its commit, which needs this lock.
         counting.lock();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
-                + "WHERE lane = ANY(?) AND state IN ('pending', 'retry') ORDER BY seq")) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w "
+                + "WHERE w.lane = ANY(?) AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
             select.setArray(1, lanes);
             List<Entry> entries = entries(select);
             connection.commit();
@@ -851,8 +861,8 @@ final class PostgresInbox implements Inbox {
     /** What a notification announces: the events stored in one commit, numbered from the first to the last. */
     private void loadRanges(Connection connection, PGNotification[] received) throws SQLException {
         counting.lock();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM events "
-                + "WHERE seq BETWEEN ? AND ? AND state IN ('pending', 'retry') ORDER BY seq")) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w "
+                + "WHERE w.seq BETWEEN ? AND ? AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
             for (PGNotification notification : received) {
                 String[] range = notification.getParameter().split(",");
                 select.setLong(1, Long.parseLong(range[0]));
@@ -884,20 +894,22 @@ final class PostgresInbox implements Inbox {
         long cutoff = nanos(clock.instant().minus(dedupWindow));
         List<Long> old = new ArrayList<>();
         int examined = 0;
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT seq, state, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT " + PRUNE_BATCH)) {
+        // Done is an event without a work row.
+        try (PreparedStatement select = connection.prepareStatement("SELECT e.seq, w.seq IS NULL, e.received_at "
+                + "FROM events e LEFT JOIN work w ON w.seq = e.seq WHERE e.seq >= ? ORDER BY e.seq LIMIT " + PRUNE_BATCH)) {
             select.setLong(1, pruneFrom);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next() && rows.getLong(3) < cutoff) {
                     examined++;
                     pruneFrom = rows.getLong(1) + 1;
-                    if ("done".equals(rows.getString(2))) {
+                    if (rows.getBoolean(2)) {
                         old.add(rows.getLong(1));
                     }
                 }
             }
         }
-        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE seq = ANY(?)");
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE seq = ANY(?) "
+                + "AND NOT EXISTS (SELECT 1 FROM work WHERE work.seq = events.seq)");
              Statement lanes = connection.createStatement()) {
             delete.setArray(1, connection.createArrayOf("bigint", old.toArray()));
             delete.executeUpdate();
