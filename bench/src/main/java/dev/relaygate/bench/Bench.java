@@ -103,10 +103,7 @@ public final class Bench {
             for (Map.Entry<String, TargetSpec> spec : targets.entrySet()) {
                 boolean slack = spec.getKey().startsWith("(d)") || spec.getKey().startsWith("(e)");
                 Supplier<SignedRequests> requests = slack ? SignedRequests::slack : SignedRequests::relay;
-                int[] ports = new int[spec.getKey().startsWith("(g)") ? 2 : 1];
-                for (int i = 0; i < ports.length; i++) {
-                    ports[i] = Target.freePort();
-                }
+                int[] ports = Target.freePorts(spec.getKey().startsWith("(g)") ? 2 : 1);
                 progress("starting " + spec.getKey() + (pinned ? ", pinned to core 1" : ""));
                 String path = spec.getKey().startsWith("(e)") ? "/slack/events" : "/relay/events";
                 List<List<String>> commands = spec.getValue().commands(ports);

@@ -23,7 +23,9 @@ final class SignedRequests {
     private static final String TEXT = "Deploy finished for web (42 files, 3 migrations). Logs are in the usual place; "
             + "the canary looks healthy after ten minutes and error rates are flat.";
 
-    private final AtomicLong sequence = new AtomicLong();
+    // One numbering for the whole run: no two requests carry the same event id, whichever run or replica gets them
+    // (a repeated id would be a duplicate: acknowledged, not stored, cheaper than the events measured).
+    private static final AtomicLong SEQUENCE = new AtomicLong();
     private final Clock clock = Clock.systemUTC();
     private final boolean slack;
     private final Secret secret;
@@ -46,7 +48,7 @@ final class SignedRequests {
     }
 
     Request next() {
-        long n = sequence.incrementAndGet();
+        long n = SEQUENCE.incrementAndGet();
         String ts = Long.toString(clock.instant().getEpochSecond());
         // Conversations spread over 64 channels, so the dispatcher runs lanes in parallel.
         String channel = "C" + (n % 64);
