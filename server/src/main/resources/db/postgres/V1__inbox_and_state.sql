@@ -49,15 +49,15 @@ CREATE TABLE work (
 CREATE INDEX work_lane ON work (lane, seq);
 CREATE INDEX work_dead ON work (seq) WHERE dead_at IS NOT NULL;
 
--- One row per conversation lane: how many of its events still need the agent, and which process owns it until when.
--- Events of a lane are handled only by its owner, one at a time; an owner that stops renewing loses it at expires_at.
+-- One row per conversation lane that a process owns: events of a lane are handled only by its owner, one at a time.
+-- Work decides which lanes need an owner (a lane with work and no live row here is claimed); storing an event never
+-- touches this table, so replicas that store into the same conversations do not wait on each other. An owner that
+-- stops renewing loses the lane at expires_at; an owner whose lane has no work left deletes the row.
 CREATE TABLE lanes (
-    lane       TEXT PRIMARY KEY,
-    active     INTEGER NOT NULL DEFAULT 0,
-    owner      TEXT,
-    expires_at TIMESTAMPTZ
+    lane       TEXT        PRIMARY KEY,
+    owner      TEXT        NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX lanes_work ON lanes (lane) WHERE active > 0;
 
 -- The plugins' durable key-value state (StateStore), so that an OAuth callback or a button click may land anywhere.
 CREATE TABLE state (

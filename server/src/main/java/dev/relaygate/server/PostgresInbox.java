@@ -21,7 +21,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
@@ -44,21 +43,26 @@ import dev.relaygate.api.ChannelEvent;
  * another replica a duplicate. A commit that stored events sends one {@code NOTIFY} with the range of their numbers.
  *
  * <p>Handling: events of one conversation lane are handled by one process at a time, in the order stored. A row in
- * {@code lanes} counts the lane's events that still need the agent and names its owner (a process, not a host) until
- * {@code expires_at}, by the database's clock. A replica claims lanes with work and no live owner
- * ({@code FOR UPDATE SKIP LOCKED}: replicas never wait on each other's claims), renews its leases every third of
- * {@code relaygate.inbox.lease-timeout}, and gives a lane up when its last event is done. A lane whose owner stopped
- * renewing (killed, cut off) is taken over once its lease has expired; each of its events that was in a handler then
- * counts that try as run (attempt + 1), so attempt 1 is never a repeat. Every try is marked {@code leased} in the
- * store before it starts, and only by the lane's owner: a process that lost its lane cannot start or finish a try of
- * it.
+ * {@code lanes} names a lane's owner (a process, not a host) until {@code expires_at}, by the database's clock. The
+ * work itself says which lanes need an owner: a replica claims the lanes of new work that have no live owner (on each
+ * notification, for the events it announces; every {@link #POLL}, for all work), renews its leases every third of
+ * {@code relaygate.inbox.lease-timeout}, and deletes the rows of its lanes with no work left. Storing an event never
+ * touches a lane row, so replicas that store into the same conversations never wait on each other. A lane whose owner
+ * stopped renewing (killed, cut off) is taken over once its lease has expired; each of its events that was in a
+ * handler then counts that try as run (attempt + 1), so attempt 1 is never a repeat. Every try is marked
+ * {@code leased} in the store before it starts, and only by the lane's owner: a process that lost its lane cannot
+ * start or finish a try of it.
  *
- * <p>Lock order: a transaction that changes lane rows locks them first, sorted by lane; claims skip locked rows. So
- * replicas never deadlock on each other's lanes.
+ * <p>Lock order: lane rows are always locked sorted by lane, shared by the writer for the tries it starts and ends
+ * (so no claim can take the lane meanwhile), exclusively by claims, renewals and releases. So replicas never deadlock
+ * on each other's lanes.
  *
- * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s and loads what is new in its lanes, or
- * claims the lanes that have no owner; every {@link #POLL} it also reconciles with the store (a lost notification
- * costs at most that long), refreshes the shared backlog count and renews its leases when due.
+ * <p>Rows: the event is written once ({@code events}); its steps go to a narrow {@code work} row whose changing columns
+ * no index names (heap-only updates), deleted when the event is done.
+ *
+ * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s, claims and loads what is new; every
+ * {@link #POLL} it also reconciles with the store (a lost notification costs at most that long), refreshes the shared
+ * backlog count and renews its leases when due.
  */
 final class PostgresInbox implements Inbox {
     /** The slow poll: lost notifications, the shared backlog count, lease renewal and expiry are seen this often. */
@@ -140,12 +144,7 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public Offer offer(List<ChannelEvent> events) {
-        List<String> lanes = events.stream().map(PostgresInbox::lane).toList();
-        return submit(new Op<>(tx -> store(tx, events), false, lanes, events.size())).orElse(Offer.CLOSED);
-    }
-
-    private static String lane(ChannelEvent event) {
-        return Inbox.lane(event.channel(), event.scope(), event.conversation(), event.thread());
+        return submit(new Op<>(tx -> store(tx, events), false, List.of(), events.size())).orElse(Offer.CLOSED);
     }
 
     /**
@@ -372,7 +371,7 @@ final class PostgresInbox implements Inbox {
                 update.executeUpdate();
             }
             return null;
-        }, true, List.of(), 0));
+        }, true, List.of(entry.lane()), 0));
     }
 
     @Override
@@ -467,7 +466,6 @@ final class PostgresInbox implements Inbox {
      * seen them before: the attempts go on counting, so attempt 1 stays never a repeat.
      */
     private int revive(List<Entry> dead) {
-        List<String> lanes = dead.stream().map(Entry::lane).toList();
         return submit(new Op<>(tx -> {
             int revived = 0;
             try (PreparedStatement update = tx.connection.prepareStatement("UPDATE work SET state = 'retry', "
@@ -485,7 +483,7 @@ final class PostgresInbox implements Inbox {
                 }
             }
             return revived;
-        }, false, lanes, 0)).orElse(0);
+        }, false, List.of(), 0)).orElse(0);
     }
 
     @Override
@@ -534,8 +532,7 @@ final class PostgresInbox implements Inbox {
             try (PreparedStatement counted = connection.prepareStatement("UPDATE work SET state = 'retry', "
                     + "attempt = attempt + 1, due_at = NULL WHERE state = 'leased' AND lane IN "
                     + "(SELECT lane FROM lanes WHERE owner = ? ORDER BY lane FOR UPDATE)");
-                 PreparedStatement release = connection.prepareStatement(
-                         "UPDATE lanes SET owner = NULL, expires_at = NULL WHERE owner = ?")) {
+                 PreparedStatement release = connection.prepareStatement("DELETE FROM lanes WHERE owner = ?")) {
                 counted.setString(1, owner);
                 counted.executeUpdate();
                 release.setString(1, owner);
@@ -616,7 +613,7 @@ final class PostgresInbox implements Inbox {
                 for (Op<?> op : batch) {
                     results.add(op.work.apply(tx));
                 }
-                tx.countLanes();
+                tx.notifyStored();
                 counting.lock();
                 try {
                     connection.commit();
@@ -654,16 +651,20 @@ final class PostgresInbox implements Inbox {
         return e instanceof SQLException sql && (sql.getSQLState() == null || sql.getSQLState().startsWith("08"));
     }
 
+    /**
+     * Share-locks the rows of the lanes whose tries the batch starts or ends, sorted: until the commit no other replica
+     * can claim them, and lanes are always locked in the same order.
+     */
     private static void lockLanes(Connection connection, List<Op<?>> batch) throws SQLException {
         TreeSet<String> lanes = new TreeSet<>();
         batch.forEach(op -> op.lanes.forEach(lane -> lanes.add(Postgres.text(lane))));
         if (lanes.isEmpty()) {
             return;
         }
-        try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO lanes (lane) "
-                + "SELECT unnest(?::text[]) ORDER BY 1 ON CONFLICT (lane) DO UPDATE SET active = lanes.active")) {
-            upsert.setArray(1, connection.createArrayOf("text", lanes.toArray()));
-            upsert.executeUpdate();
+        try (PreparedStatement lock = connection.prepareStatement("SELECT 1 FROM lanes WHERE lane = ANY(?) "
+                + "ORDER BY lane FOR SHARE")) {
+            lock.setArray(1, connection.createArrayOf("text", lanes.toArray()));
+            lock.executeQuery().close();
         }
     }
 
@@ -708,7 +709,6 @@ final class PostgresInbox implements Inbox {
                 while (!closed) {
                     PGNotification[] received = notifications.getNotifications((int) LISTEN_SLICE.toMillis());
                     if (received != null && received.length > 0) {
-                        claim(connection);
                         loadRanges(connection, received);
                     }
                     Instant now = Instant.now();
@@ -736,8 +736,16 @@ final class PostgresInbox implements Inbox {
             renew(connection);
             nextRenewal = now.plusSeconds(Math.max(1, leaseSeconds / 3));
         }
-        claim(connection);
-        // The store says which lanes are this process's (a lane whose last event is done was given up there).
+        // Lanes with no work left are given up; lanes with work and no live owner are claimed.
+        try (PreparedStatement release = connection.prepareStatement("DELETE FROM lanes WHERE lane IN (SELECT l.lane "
+                + "FROM lanes l WHERE l.owner = ? AND NOT EXISTS (SELECT 1 FROM work w WHERE w.lane = l.lane "
+                + "AND w.dead_at IS NULL) ORDER BY l.lane FOR UPDATE)")) {
+            release.setString(1, owner);
+            release.executeUpdate();
+        }
+        connection.commit();
+        claim(connection, 0, Long.MAX_VALUE);
+        // The store says which lanes are this process's.
         Set<String> lanes = new HashSet<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT lane FROM lanes WHERE owner = ?")) {
             select.setString(1, owner);
@@ -809,17 +817,21 @@ final class PostgresInbox implements Inbox {
     }
 
     /**
-     * Claims lanes with work and no live owner, and hands out their events. A lane taken over from an owner that
-     * stopped renewing counts the try that was running as run.
+     * Claims the lanes of the work numbered {@code from} to {@code to} that have no live owner, and hands out their
+     * events. A lane taken over from an owner that stopped renewing counts the try that was running as run.
      */
-    private void claim(Connection connection) throws SQLException {
+    private void claim(Connection connection, long from, long to) throws SQLException {
         List<String> claimed = new ArrayList<>();
-        try (PreparedStatement update = connection.prepareStatement("WITH free AS (SELECT lane FROM lanes "
-                + "WHERE active > 0 AND (owner IS NULL OR expires_at < clock_timestamp()) LIMIT 256 "
-                + "FOR UPDATE SKIP LOCKED) UPDATE lanes l SET owner = ?, expires_at = clock_timestamp() + "
-                + "? * interval '1 second' FROM free WHERE l.lane = free.lane RETURNING l.lane")) {
+        try (PreparedStatement update = connection.prepareStatement("INSERT INTO lanes (lane, owner, expires_at) "
+                + "SELECT lane, ?, clock_timestamp() + ? * interval '1 second' FROM (SELECT DISTINCT w.lane FROM work w "
+                + "WHERE w.seq BETWEEN ? AND ? AND w.dead_at IS NULL AND NOT EXISTS (SELECT 1 FROM lanes l "
+                + "WHERE l.lane = w.lane AND l.expires_at > clock_timestamp()) LIMIT 256) free ORDER BY lane "
+                + "ON CONFLICT (lane) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
+                + "WHERE lanes.expires_at < clock_timestamp() RETURNING lane")) {
             update.setString(1, owner);
             update.setLong(2, leaseSeconds);
+            update.setLong(3, from);
+            update.setLong(4, to);
             try (ResultSet rows = update.executeQuery()) {
                 while (rows.next()) {
                     claimed.add(rows.getString(1));
@@ -858,20 +870,26 @@ final class PostgresInbox implements Inbox {
         }
     }
 
-    /** What a notification announces: the events stored in one commit, numbered from the first to the last. */
+    /**
+     * What a notification announces: the events stored in one commit, numbered from the first to the last. Their lanes
+     * without an owner are claimed; the new events of lanes this process owns are handed out.
+     */
     private void loadRanges(Connection connection, PGNotification[] received) throws SQLException {
-        counting.lock();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w "
-                + "WHERE w.seq BETWEEN ? AND ? AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
-            for (PGNotification notification : received) {
-                String[] range = notification.getParameter().split(",");
-                select.setLong(1, Long.parseLong(range[0]));
-                select.setLong(2, Long.parseLong(range[1]));
+        for (PGNotification notification : received) {
+            String[] range = notification.getParameter().split(",");
+            long from = Long.parseLong(range[0]);
+            long to = Long.parseLong(range[1]);
+            claim(connection, from, to);
+            counting.lock();
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w "
+                    + "WHERE w.seq BETWEEN ? AND ? AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
+                select.setLong(1, from);
+                select.setLong(2, to);
                 handOut(entries(select).stream().filter(entry -> owns(entry.lane())).toList());
+                connection.commit();
+            } finally {
+                counting.unlock();
             }
-            connection.commit();
-        } finally {
-            counting.unlock();
         }
     }
 
@@ -913,8 +931,10 @@ final class PostgresInbox implements Inbox {
              Statement lanes = connection.createStatement()) {
             delete.setArray(1, connection.createArrayOf("bigint", old.toArray()));
             delete.executeUpdate();
-            lanes.executeUpdate("DELETE FROM lanes WHERE lane IN (SELECT lane FROM lanes WHERE active = 0 "
-                                        + "AND owner IS NULL LIMIT " + PRUNE_BATCH + " FOR UPDATE SKIP LOCKED)");
+            // Lanes of processes that are gone, with no work left.
+            lanes.executeUpdate("DELETE FROM lanes WHERE lane IN (SELECT l.lane FROM lanes l WHERE l.expires_at < "
+                    + "clock_timestamp() AND NOT EXISTS (SELECT 1 FROM work w WHERE w.lane = l.lane AND w.dead_at IS NULL) "
+                    + "ORDER BY l.lane LIMIT " + PRUNE_BATCH + " FOR UPDATE SKIP LOCKED)");
             more = examined == PRUNE_BATCH;
         }
         connection.commit();
@@ -1053,23 +1073,8 @@ final class PostgresInbox implements Inbox {
             finished.add(entry);
         }
 
-        /** The lanes' counts of work, the release of lanes whose last event is finished, one notification. */
-        void countLanes() throws SQLException {
-            TreeMap<String, Integer> delta = new TreeMap<>();
-            stored.forEach(entry -> delta.merge(Postgres.text(entry.lane()), 1, Integer::sum));
-            finished.forEach(entry -> delta.merge(Postgres.text(entry.lane()), -1, Integer::sum));
-            delta.values().removeIf(d -> d == 0);
-            if (!delta.isEmpty()) {
-                try (PreparedStatement update = connection.prepareStatement("UPDATE lanes l SET "
-                        + "active = l.active + d.delta, "
-                        + "owner = CASE WHEN l.active + d.delta <= 0 THEN NULL ELSE l.owner END, "
-                        + "expires_at = CASE WHEN l.active + d.delta <= 0 THEN NULL ELSE l.expires_at END "
-                        + "FROM unnest(?::text[], ?::int[]) AS d(lane, delta) WHERE l.lane = d.lane")) {
-                    update.setArray(1, connection.createArrayOf("text", delta.keySet().toArray()));
-                    update.setArray(2, connection.createArrayOf("integer", delta.values().toArray()));
-                    update.executeUpdate();
-                }
-            }
+        /** One notification for the events stored, with the range of their numbers. */
+        void notifyStored() throws SQLException {
             if (!stored.isEmpty()) {
                 long first = stored.stream().mapToLong(Entry::seq).min().orElseThrow();
                 long last = stored.stream().mapToLong(Entry::seq).max().orElseThrow();
