@@ -61,13 +61,16 @@ import dev.relaygate.api.ChannelEvent;
  * no index names (heap-only updates), deleted when the event is done.
  *
  * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s, claims and loads what is new; every
- * {@link #POLL} it also reconciles with the store (a lost notification costs at most that long), refreshes the shared
- * backlog count and renews its leases when due.
+ * {@link #POLL} it also claims lanes whose owner is gone, gives up idle lanes, refreshes the shared backlog count and
+ * renews its leases when due, and every {@link #RECONCILE_EVERY} reads its lanes' waiting events again (a notification
+ * lost without the connection breaking would cost that long; a broken connection reconciles at once).
  */
 final class PostgresInbox implements Inbox {
     /** The slow poll: lost notifications, the shared backlog count, lease renewal and expiry are seen this often. */
     static final Duration POLL = Duration.ofSeconds(1);
     static final Duration MAINTAIN_EVERY = Duration.ofSeconds(10);
+    /** How often the events of owned lanes are read again, in case a notification went missing. */
+    static final Duration RECONCILE_EVERY = Duration.ofSeconds(5);
     private static final System.Logger LOGGER = System.getLogger(PostgresInbox.class.getName());
     private static final String CHANNEL = "relaygate_inbox";
     private static final Duration LISTEN_SLICE = Duration.ofMillis(200);
@@ -123,6 +126,7 @@ final class PostgresInbox implements Inbox {
     private long pruneFrom;
     private Instant nextRenewal = Instant.MIN;
     private Instant nextMaintenance = Instant.MIN;
+    private Instant nextReconcile = Instant.MIN;
 
     private PostgresInbox(Postgres db, int capacity, long maxBytes, Duration dedupWindow, Clock clock) {
         this.db = db;
@@ -705,7 +709,9 @@ final class PostgresInbox implements Inbox {
                 }
                 connection.commit();
                 PGConnection notifications = connection.unwrap(PGConnection.class);
-                nextPoll = Instant.MIN; // notifications may have been missed while not listening
+                // Notifications may have been missed while not listening.
+                nextPoll = Instant.MIN;
+                nextReconcile = Instant.MIN;
                 while (!closed) {
                     PGNotification[] received = notifications.getNotifications((int) LISTEN_SLICE.toMillis());
                     if (received != null && received.length > 0) {
@@ -730,7 +736,7 @@ final class PostgresInbox implements Inbox {
         }
     }
 
-    /** The slow poll: renewal when due, claims, a reconcile of owned lanes, the backlog count, pruning when due. */
+    /** The slow poll: renewal, releases, claims, ownership, a reconcile and pruning when due, the backlog count. */
     private void poll(Connection connection, Instant now) throws SQLException {
         if (!now.isBefore(nextRenewal)) {
             renew(connection);
@@ -762,13 +768,18 @@ final class PostgresInbox implements Inbox {
         } finally {
             lock.unlock();
         }
-        counting.lock();
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w WHERE w.lane IN "
-                + "(SELECT lane FROM lanes WHERE owner = ?) AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
-            select.setString(1, owner);
-            handOut(entries(select));
-        } finally {
-            counting.unlock();
+        if (!now.isBefore(nextReconcile)) {
+            // The safety net for a notification this connection did not get: it reads every waiting event of the
+            // lanes owned, so not every poll.
+            counting.lock();
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w WHERE w.lane IN "
+                    + "(SELECT lane FROM lanes WHERE owner = ?) AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
+                select.setString(1, owner);
+                handOut(entries(select));
+            } finally {
+                counting.unlock();
+            }
+            nextReconcile = now.plus(RECONCILE_EVERY);
         }
         // No commit of this process between the count and the refresh: each of its changes is in one of them.
         counting.lock();
