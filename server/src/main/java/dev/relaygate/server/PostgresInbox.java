@@ -44,8 +44,8 @@ import dev.relaygate.api.ChannelEvent;
  *
  * <p>Handling: events of one conversation lane are handled by one process at a time, in the order stored. A row in
  * {@code lanes} names a lane's owner (a process, not a host) until {@code expires_at}, by the database's clock. The
- * work itself says which lanes need an owner: a replica claims the lanes of new work that have no live owner (on each
- * notification, for the events it announces; every {@link #POLL}, for all work), renews its leases every third of
+ * work itself says which lanes need an owner: a replica claims the lanes of new work that have no live owner (the
+ * work it stored, on its commit's notification; every {@link #POLL}, all work), renews its leases every third of
  * {@code relaygate.inbox.lease-timeout}, and deletes the rows of its lanes with no work left. Storing an event never
  * touches a lane row, so replicas that store into the same conversations never wait on each other. A lane whose owner
  * stopped renewing (killed, cut off) is taken over once its lease has expired; each of its events that was in a
@@ -60,10 +60,11 @@ import dev.relaygate.api.ChannelEvent;
  * <p>Rows: the event is written once ({@code events}); its steps go to a narrow {@code work} row whose changing columns
  * no index names (heap-only updates), deleted when the event is done.
  *
- * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s, claims and loads what is new; every
- * {@link #POLL} it also claims lanes whose owner is gone, gives up idle lanes, refreshes the shared backlog count and
- * renews its leases when due, and every {@link #RECONCILE_EVERY} reads its lanes' waiting events again (a notification
- * lost without the connection breaking would cost that long; a broken connection reconciles at once).
+ * <p>Wake-ups: a listener connection per replica receives the {@code NOTIFY}s, claims the free lanes of what it
+ * stored itself and hands out what is new in the lanes it owns; every {@link #POLL} it also claims lanes whose owner
+ * is gone, gives up idle lanes, refreshes the shared backlog count and renews its leases when due, and every {@link
+ * #RECONCILE_EVERY} reads its lanes' waiting events again (a notification lost without the connection breaking would
+ * cost that long; a broken connection reconciles at once).
  */
 final class PostgresInbox implements Inbox {
     /** The slow poll: lost notifications, the shared backlog count, lease renewal and expiry are seen this often. */
@@ -882,15 +883,19 @@ final class PostgresInbox implements Inbox {
     }
 
     /**
-     * What a notification announces: the events stored in one commit, numbered from the first to the last. Their lanes
-     * without an owner are claimed; the new events of lanes this process owns are handed out.
+     * What a notification announces: the events stored in one commit, numbered from the first to the last, and the
+     * process that stored them. That process claims their lanes without an owner (the others would only race it for
+     * the same rows; should it die first, the next poll of any replica claims them); every process hands out the new
+     * events of the lanes it owns.
      */
     private void loadRanges(Connection connection, PGNotification[] received) throws SQLException {
         for (PGNotification notification : received) {
-            String[] range = notification.getParameter().split(",");
+            String[] range = notification.getParameter().split(",", 3);
             long from = Long.parseLong(range[0]);
             long to = Long.parseLong(range[1]);
-            claim(connection, from, to);
+            if (range.length < 3 || range[2].equals(owner)) {
+                claim(connection, from, to);
+            }
             counting.lock();
             try (PreparedStatement select = connection.prepareStatement("SELECT " + ENTRY + " FROM work w "
                     + "WHERE w.seq BETWEEN ? AND ? AND w.state IN ('pending', 'retry') ORDER BY w.seq")) {
@@ -1084,14 +1089,14 @@ final class PostgresInbox implements Inbox {
             finished.add(entry);
         }
 
-        /** One notification for the events stored, with the range of their numbers. */
+        /** One notification for the events stored: the range of their numbers, and which process stored them. */
         void notifyStored() throws SQLException {
             if (!stored.isEmpty()) {
                 long first = stored.stream().mapToLong(Entry::seq).min().orElseThrow();
                 long last = stored.stream().mapToLong(Entry::seq).max().orElseThrow();
                 try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
                     notify.setString(1, CHANNEL);
-                    notify.setString(2, first + "," + last);
+                    notify.setString(2, first + "," + last + "," + owner);
                     notify.execute();
                 }
             }
