@@ -19,7 +19,6 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-import dev.relaygate.server.InboxBenchmark;
 
 /**
  * {@code bin/relaygate bench}: the same signed load against (a) Relaygate with the durable inbox, (b) with the

@@ -9,6 +9,7 @@ import io.helidon.health.HealthCheckType;
 
 import dev.relaygate.api.Health;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.server.store.Inbox;
 
 /**
  * Readiness of one channel in {@code /observe/health/ready}: DOWN with the channel's reason when it cannot accept

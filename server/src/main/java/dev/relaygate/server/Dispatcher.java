@@ -20,6 +20,7 @@ import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.Replies;
+import dev.relaygate.server.store.Inbox;
 
 /**
  * Hands inbox entries to the agent's handler: one at a time and in arrival order per conversation (channel, team,

@@ -27,6 +27,11 @@ import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.StateStore;
+import dev.relaygate.server.store.Inbox;
+import dev.relaygate.server.store.Inboxes;
+import dev.relaygate.server.store.DataDir;
+import dev.relaygate.server.store.SqliteState;
+import dev.relaygate.server.store.Postgres;
 
 /**
  * The assembled server: plugins, channels, inbox, dispatcher and the Helidon WebServer with one webhook route per
@@ -72,8 +77,8 @@ final class Gateway implements AutoCloseable {
                 opened.add(postgres);
                 stores.add(postgres);
                 this.state = postgres::store;
-                this.inbox = PostgresInbox.open(postgres, inboxSettings.capacity(), inboxSettings.maxBytes(),
-                                                inboxSettings.dedupWindow(), clock);
+                this.inbox = Inboxes.postgres(postgres, inboxSettings.capacity(), inboxSettings.maxBytes(),
+                                              inboxSettings.dedupWindow(), clock);
                 metrics.replica(inboxSettings.postgres().get().instanceName());
             } else {
                 SqliteState sqlite = SqliteState.open(dataDir);
@@ -247,9 +252,9 @@ final class Gateway implements AutoCloseable {
 
     private static Inbox inbox(GatewayConfig.InboxSettings settings, DataDir dataDir, Clock clock) {
         return settings.type().equals("memory")
-                ? new MemoryInbox(settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock)
-                : SqliteInbox.open(dataDir, settings.capacity(), settings.maxBytes(), settings.dedupWindow(),
-                                   settings.commitDelay(), clock);
+                ? Inboxes.memory(settings.capacity(), settings.maxBytes(), settings.dedupWindow(), clock)
+                : Inboxes.sqlite(dataDir, settings.capacity(), settings.maxBytes(), settings.dedupWindow(),
+                                 settings.commitDelay(), clock);
     }
 
     /**

@@ -27,6 +27,7 @@ import dev.relaygate.api.spi.HandlerContext;
 import dev.relaygate.api.spi.HandlerProvider;
 import dev.relaygate.api.spi.Settings;
 import dev.relaygate.api.spi.StateStore;
+import dev.relaygate.server.store.PostgresSettings;
 
 /**
  * The {@code relaygate} settings read into their parts, each step on its own: the gateway runs them in order and
@@ -50,20 +51,6 @@ final class GatewayConfig {
     /** How to keep the inbox; {@code postgres} is set for the type postgres only. */
     record InboxSettings(String type, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay,
                          Optional<PostgresSettings> postgres) {
-    }
-
-    /**
-     * {@code relaygate.postgres.*}, {@code relaygate.inbox.lease-timeout} and {@code relaygate.instance-name}.
-     *
-     * @param owner the instance name with a random suffix: leases name one process, even when two share a name
-     */
-    record PostgresSettings(String url, Optional<String> user, Optional<Secret> password, int poolSize,
-                            Duration leaseTimeout, String instanceName, String owner) {
-        @Override
-        public String toString() {
-            return "PostgresSettings[url=" + url + ", user=" + user.orElse("") + ", poolSize=" + poolSize
-                    + ", leaseTimeout=" + leaseTimeout + ", instance=" + instanceName + "]";
-        }
     }
 
     /** The limits on webhook bodies while they arrive ({@link Ingress}). */

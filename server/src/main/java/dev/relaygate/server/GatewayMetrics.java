@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.relaygate.api.spi.Counters;
+import dev.relaygate.server.store.Backlog;
 
 /**
  * The gateway's meters, in a Micrometer Prometheus registry of its own (Helidon 4.5's registries all wrap Micrometer's

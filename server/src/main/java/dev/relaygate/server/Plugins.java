@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import dev.relaygate.api.spi.ChannelProvider;
 import dev.relaygate.api.spi.HandlerProvider;
+import dev.relaygate.server.store.DataDir;
 
 /**
  * The channel and handler providers found on the class path and in every jar of {@code relaygate.plugins-dir}, by

@@ -2,14 +2,15 @@ package dev.relaygate.server;
 
 /**
  * The configuration or the plugins do not allow a start. The message is one line that names the key or jar at
- * fault; {@link Main} prints it and exits with status 2.
+ * fault; {@link Main} prints it and exits with status 2. Public for the stores ({@link dev.relaygate.server.store}),
+ * which fail the start the same way.
  */
-final class StartupException extends RuntimeException {
-    StartupException(String message) {
+public final class StartupException extends RuntimeException {
+    public StartupException(String message) {
         super(message);
     }
 
-    StartupException(String message, Throwable cause) {
+    public StartupException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -20,6 +20,7 @@ import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.server.store.Inbox;
 
 /**
  * The webhook of one channel, in DESIGN.md section 2 order: the header-only precheck, the body read once as bytes

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -17,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.devrelay.TestContext;
+import dev.relaygate.server.store.Inbox;
+import dev.relaygate.server.store.MutableClock;
+import dev.relaygate.server.store.Inboxes;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -29,7 +33,7 @@ class DispatcherTest {
     @Test
     void theLoopSurvivesAnOutOfMemoryErrorAndDeliversOn() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-29T10:00:00Z"));
-        MemoryInbox memory = new MemoryInbox(10, 1 << 20, Duration.ofHours(1), clock);
+        Inbox memory = Inboxes.memory(10, 1 << 20, Duration.ofHours(1), clock);
         AtomicInteger takes = new AtomicInteger();
         // The inbox, but its first take() fails the way a full heap would.
         Inbox inbox = (Inbox) Proxy.newProxyInstance(Inbox.class.getClassLoader(), new Class<?>[] {Inbox.class},
@@ -48,7 +52,8 @@ class DispatcherTest {
         Channel channel = new FaultyChannelProvider().create(TestContext.of("c", Map.of(), clock));
         Dispatcher dispatcher = new Dispatcher(inbox, (event, attempt, replies) -> handled.add(event), Map.of("c", channel),
                                                RetrySchedule.DEFAULT, 4, 1 << 20, clock, pauses::add, new GatewayMetrics());
-        memory.offer(List.of(InboxTest.event("after-the-error")));
+        memory.offer(List.of(ChannelEvent.of("after-the-error", "c", "message", "p", "s", "conv", Optional.empty(), "u", "u", "",
+                                              "{}", clock.instant())));
         dispatcher.start();
         try {
             ChannelEvent event = handled.poll(10, TimeUnit.SECONDS);

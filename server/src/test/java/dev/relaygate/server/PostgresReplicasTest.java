@@ -26,6 +26,7 @@ import io.helidon.webclient.http1.Http1ClientResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import dev.relaygate.server.store.TestPostgres;
 
 import static dev.relaygate.server.TestGateway.SECRET;
 import static org.hamcrest.MatcherAssert.assertThat;

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.server.store.Inbox;
 
 import static dev.relaygate.server.TestGateway.NOW;
 import static dev.relaygate.server.TestGateway.SECRET;

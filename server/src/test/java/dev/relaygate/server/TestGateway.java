@@ -114,13 +114,7 @@ final class TestGateway implements AutoCloseable {
      * Waits up to 10 s for something the gateway does after it answered (a done mark, a dead letter).
      */
     static void eventually(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        for (int i = 0; i < 1000; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError(what + " did not happen within 10 s");
+        dev.relaygate.server.store.Await.until(what, condition);
     }
 
     static RecordingHandlerProvider.Recorder recorderOf(Path dir) {

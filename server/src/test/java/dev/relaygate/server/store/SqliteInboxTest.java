@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.server.StartupException;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;

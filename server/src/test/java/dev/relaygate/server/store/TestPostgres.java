@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -12,7 +12,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A real PostgreSQL for the tests: started once per test JVM from the binaries on the test class path, stopped when
  * the JVM exits. Each caller gets a database of its own.
  */
-final class TestPostgres {
+public final class TestPostgres {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres server;
 
@@ -22,7 +22,7 @@ final class TestPostgres {
     /**
      * A fresh, empty database; its JDBC URL.
      */
-    static synchronized String freshDatabase() {
+    public static synchronized String freshDatabase() {
         try {
             if (server == null) {
                 server = EmbeddedPostgres.builder().start();
@@ -47,15 +47,15 @@ final class TestPostgres {
         }
     }
 
-    static String user() {
+    public static String user() {
         return "postgres";
     }
 
     /**
      * Settings for a database of {@link #freshDatabase}.
      */
-    static GatewayConfig.PostgresSettings settings(String url, String instance, java.time.Duration leaseTimeout) {
-        return new GatewayConfig.PostgresSettings(url, java.util.Optional.of(user()), java.util.Optional.empty(), 4,
-                                                  leaseTimeout, instance, instance + "/" + DATABASES.get());
+    static PostgresSettings settings(String url, String instance, java.time.Duration leaseTimeout) {
+        return new PostgresSettings(url, java.util.Optional.of(user()), java.util.Optional.empty(), 4,
+                                    leaseTimeout, instance, instance + "/" + DATABASES.get());
     }
 }

@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
 
+import dev.relaygate.server.StartupException;
+
 /**
  * {@code relaygate.data-dir}, held by one gateway at a time: a lock on {@code <data-dir>/lock} for as long as it runs.
  * The durable inbox relies on it: whatever the folder holds in flight belongs to a process that is gone.
@@ -24,7 +26,7 @@ import java.util.Set;
  * {@code 0700}, its files are kept {@code 0600} (SQLite gives a database's {@code -wal} and {@code -shm} files the
  * database file's permissions), and a folder that its group or everyone may write to is warned about at start.
  */
-final class DataDir implements AutoCloseable {
+public final class DataDir implements AutoCloseable {
     private static final Set<PosixFilePermission> PRIVATE_FOLDER = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
 
@@ -38,7 +40,7 @@ final class DataDir implements AutoCloseable {
         this.lock = lock;
     }
 
-    static DataDir lock(Path path) {
+    public static DataDir lock(Path path) {
         try {
             if (!Files.isDirectory(path)) {
                 Files.createDirectories(path, PosixFilePermissions.asFileAttribute(PRIVATE_FOLDER));
@@ -62,7 +64,7 @@ final class DataDir implements AutoCloseable {
         }
     }
 
-    Path path() {
+    public Path path() {
         return path.toAbsolutePath();
     }
 
@@ -118,7 +120,7 @@ final class DataDir implements AutoCloseable {
     /**
      * Warns when others than the owner may write to a folder the gateway trusts.
      */
-    static void warnIfShared(Path folder, String key, String risk) {
+    public static void warnIfShared(Path folder, String key, String risk) {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(folder);
             if (permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {

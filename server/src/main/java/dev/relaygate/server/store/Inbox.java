@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,7 +27,7 @@ import dev.relaygate.api.ChannelEvent;
  * taken by a process belongs to it until it is done, retried or dead, or the process is gone (or, on PostgreSQL, has
  * lost the entry's conversation to another replica; {@link #lease} then refuses the try).
  */
-interface Inbox extends AutoCloseable {
+public interface Inbox extends AutoCloseable {
     /** Dead letter listings cut the text to this many characters (and leave the raw body out). */
     int TEXT_PREVIEW = 256;
     /** Lane keys longer than this are replaced by their hash, so that a lane costs little memory however long its ids. */

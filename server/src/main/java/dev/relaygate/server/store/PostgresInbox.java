@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.lang.System.Logger.Level;
 import java.sql.Array;
@@ -26,6 +26,7 @@ import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -76,6 +77,7 @@ final class PostgresInbox implements Inbox {
     private static final String CHANNEL = "relaygate_inbox";
     private static final Duration LISTEN_SLICE = Duration.ofMillis(200);
     private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
+    private static final Duration UNREACHABLE_LOG_EVERY = Duration.ofSeconds(10);
     // Replicas prune one at a time: the key of the advisory lock that says whose turn it is.
     private static final long PRUNE_LOCK = 0x72656c6179676174L;
     private static final int MAX_BATCH = 1024;
@@ -121,8 +123,8 @@ final class PostgresInbox implements Inbox {
     private final Map<String, Set<Long>> owned = new HashMap<>();
     private volatile boolean closed;
     private volatile boolean reachable = true;
-    // The database gone: one line every ten seconds, not one per webhook.
-    private final ThrottledLog unreachableLog = new ThrottledLog(LOGGER);
+    // The database gone: a line every ten seconds at most, not one per webhook.
+    private final AtomicLong unreachableLogged = new AtomicLong(System.nanoTime() - UNREACHABLE_LOG_EVERY.toNanos());
     // The listener's own state.
     private long pruneFrom;
     private Instant nextRenewal = Instant.MIN;
@@ -642,12 +644,20 @@ final class PostgresInbox implements Inbox {
                 return;
             }
             reachable = false;
-            unreachableLog.log("commit", () -> "Inbox commit of " + batch.size() + " operations failed: " + e.getMessage());
+            unreachable("Inbox commit of " + batch.size() + " operations failed: " + e.getMessage());
             failed(batch, e, stopping);
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results.get(i));
+        }
+    }
+
+    private void unreachable(String line) {
+        long last = unreachableLogged.get();
+        long now = System.nanoTime();
+        if (now - last >= UNREACHABLE_LOG_EVERY.toNanos() && unreachableLogged.compareAndSet(last, now)) {
+            LOGGER.log(Level.WARNING, line);
         }
     }
 
@@ -727,7 +737,7 @@ final class PostgresInbox implements Inbox {
                 }
             } catch (SQLException | RuntimeException e) {
                 reachable = false;
-                unreachableLog.log("listener", () -> "Inbox listener lost the database: " + e.getMessage());
+                unreachable("Inbox listener lost the database: " + e.getMessage());
                 try {
                     Thread.sleep(POLL);
                 } catch (InterruptedException interrupted) {

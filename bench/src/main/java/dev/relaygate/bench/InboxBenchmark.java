@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.server.store.DataDir;
+import dev.relaygate.server.store.Inbox;
+import dev.relaygate.server.store.Inboxes;
 
 /**
  * The store alone, no HTTP: offers of {@code batch} events at once (what one group commit holds when that many
@@ -60,8 +63,8 @@ public class InboxBenchmark {
         dir = Files.createTempDirectory("relaygate-inbox-bench");
         data = DataDir.lock(dir);
         inbox = store.equals("memory")
-                ? new MemoryInbox(Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(24), clock)
-                : SqliteInbox.open(data, Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(24), Duration.ZERO, clock);
+                ? Inboxes.memory(Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(24), clock)
+                : Inboxes.sqlite(data, Integer.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(24), Duration.ZERO, clock);
         consumer = Thread.ofPlatform().daemon().start(() -> {
             try {
                 while (true) {

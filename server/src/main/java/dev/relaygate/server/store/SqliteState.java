@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,19 +9,21 @@ import java.util.Optional;
 
 import dev.relaygate.api.spi.StateStore;
 
+import dev.relaygate.server.StartupException;
+
 /**
  * The plugins' durable key-value state in {@code <data-dir>/state.db} (SQLite, WAL, synchronous FULL: a
  * {@code put} is on disk when it returns). State is small and rarely written, so one connection under a lock is
  * enough.
  */
-final class SqliteState implements AutoCloseable {
+public final class SqliteState implements AutoCloseable {
     private final Connection connection;
 
     private SqliteState(Connection connection) {
         this.connection = connection;
     }
 
-    static SqliteState open(DataDir dataDir) {
+    public static SqliteState open(DataDir dataDir) {
         Connection connection = dataDir.sqlite("state.db");
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS state (owner TEXT NOT NULL, key TEXT NOT NULL, "
@@ -40,7 +42,7 @@ final class SqliteState implements AutoCloseable {
     /**
      * The store of one owner (a channel name).
      */
-    StateStore store(String owner) {
+    public StateStore store(String owner) {
         return new StateStore() {
             @Override
             public Optional<String> get(String key) {

@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,7 +106,7 @@ class InboxTest {
         inbox.retry(second, clock.instant().plusSeconds(5), "agent answered HTTP 500");
         inbox.dead(second.next(), "agent answered HTTP 500");
         // Marks are not waited for: they show once committed, a moment later.
-        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1 && inbox.backlog().size() == 0);
+        Await.until("the dead letter", () -> inbox.deadLetterCount() == 1 && inbox.backlog().size() == 0);
 
         Inbox.DeadLetter letter = inbox.deadLetter(second.id()).orElseThrow();
         assertThat(letter.entry().id(), is(second.id()));
@@ -129,7 +129,7 @@ class InboxTest {
         inbox.offer(List.of(event("1")));
         Inbox.Entry entry = inbox.take();
         inbox.dead(entry, "x");
-        TestGateway.eventually("the dead letter", () -> inbox.deadLetterCount() == 1);
+        Await.until("the dead letter", () -> inbox.deadLetterCount() == 1);
         inbox.offer(List.of(event("2")));
         assertThat(inbox.replay(entry.id()), is(Inbox.Replay.FULL));
         assertThat(inbox.deadLetterCount(), is(1));
@@ -208,7 +208,7 @@ class InboxTest {
         Inbox.Entry entry = inbox.take();
         assertThat(entry.size(), is(Inbox.size(first)));
         inbox.done(entry);
-        TestGateway.eventually("room again", () -> inbox.offer(List.of(event("2", "", large, clock.instant())))
+        Await.until("room again", () -> inbox.offer(List.of(event("2", "", large, clock.instant())))
                 == Inbox.Offer.STORED);
         // Non-ASCII counts in UTF-8 bytes: two for é, four for an emoji (two chars).
         assertThat(Inbox.size(event("", "\u00e9\ud83d\ude00", "", clock.instant()))
@@ -231,7 +231,7 @@ class InboxTest {
         for (int i : new int[] {3, 0, 4, 1, 2}) {
             inbox.dead(entries.get(i), "error " + i);
         }
-        TestGateway.eventually("five dead letters", () -> inbox.deadLetterCount() == 5);
+        Await.until("five dead letters", () -> inbox.deadLetterCount() == 5);
 
         List<Inbox.DeadLetter> page = inbox.deadLetters(2, Optional.empty());
         assertThat(page.stream().map(letter -> letter.event().id()).toList(), is(List.of("e0", "e1")));
@@ -259,7 +259,7 @@ class InboxTest {
             inbox.dead(inbox.take(), "x");
             inbox.dead(inbox.take(), "x");
             int expected = 2 * (round + 1);
-            TestGateway.eventually("dead letters", () -> inbox.deadLetterCount() == expected && inbox.backlog().size() == 0);
+            Await.until("dead letters", () -> inbox.deadLetterCount() == expected && inbox.backlog().size() == 0);
         }
         assertThat(inbox.replayAll(), is(3));
         assertThat(inbox.deadLetterCount(), is(1));
@@ -281,8 +281,8 @@ class InboxTest {
         Inbox.Entry late = inbox.take();
         Inbox.Entry first = inbox.take();
         inbox.done(first);
-        TestGateway.eventually("the early one done", () -> inbox.backlog().oldest().equals(Optional.of(clock.instant())));
+        Await.until("the early one done", () -> inbox.backlog().oldest().equals(Optional.of(clock.instant())));
         inbox.done(late);
-        TestGateway.eventually("none left", () -> inbox.backlog().oldest().isEmpty());
+        Await.until("none left", () -> inbox.backlog().oldest().isEmpty());
     }
 }

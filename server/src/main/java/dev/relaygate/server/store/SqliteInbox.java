@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -30,6 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ChannelEvent;
+
+import dev.relaygate.server.StartupException;
 
 /**
  * The durable inbox: SQLite in {@code <data-dir>/inbox.db}, WAL, synchronous FULL. One writer thread owns the

@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -7,7 +7,7 @@ import java.util.Optional;
  * What is acknowledged and not yet handled or dead: how many entries, how many bytes, since when, and the limits.
  * Read from memory, never from the store, so capacity checks, readiness and gauges cost no query. Thread-safe.
  */
-interface Backlog {
+public interface Backlog {
     /**
      * Whether the backlog has room for this much more (beyond what it holds).
      */

@@ -1,4 +1,4 @@
-package dev.relaygate.server;
+package dev.relaygate.server.store;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,21 +13,22 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
 import dev.relaygate.api.spi.StateStore;
+import dev.relaygate.server.StartupException;
 
 /**
  * The shared PostgreSQL of several replicas: a HikariCP pool, the schema brought up to date by Flyway at start (its
  * lock makes replicas that start at once migrate one after the other), and the plugins' state. The inbox is
  * {@link PostgresInbox}.
  */
-final class Postgres implements AutoCloseable {
+public final class Postgres implements AutoCloseable {
     /** How long a statement that checks the database may take before it counts as unreachable. */
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
     private static final char ESCAPE = '\u0001';
 
     private final HikariDataSource pool;
-    private final GatewayConfig.PostgresSettings settings;
+    private final PostgresSettings settings;
 
-    private Postgres(HikariDataSource pool, GatewayConfig.PostgresSettings settings) {
+    private Postgres(HikariDataSource pool, PostgresSettings settings) {
         this.pool = pool;
         this.settings = settings;
     }
@@ -37,7 +38,7 @@ final class Postgres implements AutoCloseable {
      *
      * @throws StartupException when the database cannot be reached or migrated
      */
-    static Postgres open(GatewayConfig.PostgresSettings settings) {
+    public static Postgres open(PostgresSettings settings) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(settings.url());
         settings.user().ifPresent(config::setUsername);
@@ -59,7 +60,7 @@ final class Postgres implements AutoCloseable {
         } catch (RuntimeException e) {
             // Hikari's message names the URL and the driver's reason, never the password.
             throw new StartupException("relaygate.postgres: cannot connect to " + settings.url() + ": "
-                                               + Throwables.describe(e), e);
+                                               + e.getMessage(), e);
         }
         try {
             Flyway.configure(Postgres.class.getClassLoader())
@@ -75,7 +76,7 @@ final class Postgres implements AutoCloseable {
         return new Postgres(pool, settings);
     }
 
-    GatewayConfig.PostgresSettings settings() {
+    PostgresSettings settings() {
         return settings;
     }
 
@@ -97,7 +98,7 @@ final class Postgres implements AutoCloseable {
     /**
      * The state of one owner (a channel name), in the {@code state} table.
      */
-    StateStore store(String owner) {
+    public StateStore store(String owner) {
         return new StateStore() {
             @Override
             public Optional<String> get(String key) {
