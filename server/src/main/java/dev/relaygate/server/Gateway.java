@@ -27,11 +27,11 @@ import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.StateStore;
+import dev.relaygate.server.store.DataDir;
 import dev.relaygate.server.store.Inbox;
 import dev.relaygate.server.store.Inboxes;
-import dev.relaygate.server.store.DataDir;
-import dev.relaygate.server.store.SqliteState;
 import dev.relaygate.server.store.Postgres;
+import dev.relaygate.server.store.SqliteState;
 
 /**
  * The assembled server: plugins, channels, inbox, dispatcher and the Helidon WebServer with one webhook route per

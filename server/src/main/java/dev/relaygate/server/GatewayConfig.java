@@ -176,9 +176,10 @@ final class GatewayConfig {
             throw new SettingsException(settings.fullKey("inbox.lease-timeout"), "must be at least PT1S, got "
                     + leaseTimeout);
         }
-        String instance = instanceName(settings);
+        Optional<String> instance = instanceName(settings);
         Optional<PostgresSettings> postgres = type.equals("postgres")
-                ? Optional.of(postgres(settings, leaseTimeout, instance)) : Optional.empty();
+                ? Optional.of(postgres(settings, leaseTimeout, instance.orElseGet(GatewayConfig::defaultInstanceName)))
+                : Optional.empty();
         return new InboxSettings(type, capacity, maxBytes, dedupWindow, commitDelay, postgres);
     }
 
@@ -199,23 +200,26 @@ final class GatewayConfig {
     }
 
     /**
-     * {@code relaygate.instance-name}: by default the host name and the process id.
+     * {@code relaygate.instance-name}, checked; {@link #defaultInstanceName} when absent.
      */
-    private static String instanceName(ConfigSettings settings) {
-        String name = settings.text("instance-name").orElseGet(() -> {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                host = "localhost";
-            }
-            return host + "-" + ProcessHandle.current().pid();
-        });
-        if (name.length() > 100 || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+    private static Optional<String> instanceName(ConfigSettings settings) {
+        Optional<String> name = settings.text("instance-name");
+        if (name.isPresent() && (name.get().length() > 100 || !name.get().chars().allMatch(c -> c > 0x20 && c < 0x7F))) {
             throw new SettingsException(settings.fullKey("instance-name"),
                                         "must be at most 100 visible ASCII characters without spaces");
         }
         return name;
+    }
+
+    /** The host name and the process id (a name lookup: only when a replica needs a name). */
+    private static String defaultInstanceName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     /**

@@ -19,8 +19,8 @@ import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.devrelay.TestContext;
 import dev.relaygate.server.store.Inbox;
-import dev.relaygate.server.store.MutableClock;
 import dev.relaygate.server.store.Inboxes;
+import dev.relaygate.server.store.MutableClock;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;

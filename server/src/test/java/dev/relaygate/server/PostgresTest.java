@@ -65,6 +65,11 @@ class PostgresTest {
             }
             assertThat(gw.recorder.next().id(), is("before"));
             assertThat(ready(gw), containsString("\"status\":\"UP\""));
+            try (Http1ClientResponse metrics = gw.client.get("/observe/metrics").request()) {
+                assertThat("every meter names the replica", metrics.as(String.class),
+                           containsString("relaygate_inbox_backlog{replica=\"" + java.net.InetAddress.getLocalHost().getHostName()
+                                          + "-" + ProcessHandle.current().pid() + "\"}"));
+            }
             own.close();
             TestGateway.eventually("readiness sees the database gone",
                                    () -> ready(gw).contains("storage unavailable: database unreachable"));

@@ -1,5 +1,9 @@
 package dev.relaygate.server.store;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,6 +101,39 @@ class PostgresStoreTest {
             assertThat("b never started", next.attempt(), is(1));
             assertThat(inbox.event(next).id(), is("b"));
             assertThat(inbox.offer(List.of(InboxTest.event("a"))), is(Inbox.Offer.DUPLICATE));
+        }
+    }
+
+    @Test
+    void doneEventsThatLeftTheDedupWindowArePrunedAndDeadLettersStay() throws Exception {
+        String url = TestPostgres.freshDatabase();
+        MutableClock clock = new MutableClock(CLOCK.instant());
+        try (Postgres db = Postgres.open(TestPostgres.settings(url, "first", LEASE));
+             PostgresInbox inbox = PostgresInbox.open(db, 10, 1 << 20, Duration.ofHours(1), clock)) {
+            inbox.offer(List.of(InboxTest.event("done-1"), InboxTest.event("done-2"), InboxTest.event("dead")));
+            inbox.done(inbox.take());
+            inbox.done(inbox.take());
+            inbox.dead(inbox.take(), "gave up");
+            Await.until("the marks", () -> inbox.deadLetterCount() == 1 && inbox.backlog().size() == 0);
+            assertThat(count(db, "events"), is(3L));
+        }
+        clock.advance(Duration.ofHours(2));
+        // A new process prunes at its first poll: the done events are gone, the dead letter stays, no lane is left.
+        try (Postgres db = Postgres.open(TestPostgres.settings(url, "second", LEASE));
+             PostgresInbox inbox = PostgresInbox.open(db, 10, 1 << 20, Duration.ofHours(1), clock)) {
+            Await.until("the pruning", () -> count(db, "events") == 1);
+            assertThat(inbox.deadLetters(10, Optional.empty()).getFirst().event().id(), is("dead"));
+            assertThat(count(db, "lanes"), is(0L));
+        }
+    }
+
+    private static long count(Postgres db, String table) {
+        try (Connection connection = db.connection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+            rows.next();
+            return rows.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
