@@ -301,6 +301,7 @@ final class PostgresInbox implements Inbox {
      */
     @Override
     public boolean lease(Entry entry) {
+        // The lane row is share-locked first (the Op names it): no other replica can claim it until this try is recorded.
         boolean leased = submit(new Op<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
                     "UPDATE work SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
@@ -311,11 +312,10 @@ final class PostgresInbox implements Inbox {
                 update.setString(4, owner);
                 return update.executeUpdate() == 1;
             }
-            // The lane row is locked (first, in order): no other replica can claim it until this try is recorded.
         }, false, List.of(entry.lane()), 0)).orElse(false);
         if (!leased) {
-            // Done meanwhile, or the lane is no longer (or not yet again) this process's: if it is still to do, the
-            // next poll hands it out again, to whoever owns the lane then.
+            // Done meanwhile, or the lane is not this process's: if it is still to do, the lane's owner has it (or the
+            // next reconcile hands it out again here, should this process own the lane by then).
             lock.lock();
             try {
                 Set<Long> loaded = owned.get(entry.lane());
