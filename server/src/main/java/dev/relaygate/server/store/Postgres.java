@@ -47,20 +47,23 @@ public final class Postgres implements AutoCloseable {
         config.setPoolName("relaygate-postgres");
         // A webhook waits at most this long for a connection before it gets 503 (the sender retries).
         config.setConnectionTimeout(Duration.ofSeconds(3).toMillis());
-        // A database that is not there fails the start within seconds, rather than the first webhook.
-        config.setInitializationFailTimeout(Duration.ofSeconds(2).toMillis());
+        // The pool starts empty; the connection below fails the start within the connection timeout, with one line
+        // (Hikari's own fail-fast would log its stack trace first).
+        config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "relaygate " + settings.instanceName());
         config.addDataSourceProperty("tcpKeepAlive", "true");
         // A database that stops answering (a partition, no reset) must fail statements, not hang them: readiness goes
         // DOWN and webhooks get 503 instead of waiting for ever. Every statement here takes milliseconds.
         config.addDataSourceProperty("socketTimeout", "30");
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            // Hikari's message names the URL and the driver's reason, never the password.
+        HikariDataSource pool = new HikariDataSource(config);
+        try (Connection connection = pool.getConnection()) {
+            connection.isValid((int) CHECK_TIMEOUT.toSeconds());
+        } catch (SQLException e) {
+            pool.close();
+            // The driver's reason (refused, unknown host, authentication failed) is the cause; never the password.
+            Throwable reason = e.getCause() != null ? e.getCause() : e;
             throw new StartupException("relaygate.postgres: cannot connect to " + settings.url() + ": "
-                                               + e.getMessage(), e);
+                                               + reason.getMessage(), e);
         }
         try {
             Flyway.configure(Postgres.class.getClassLoader())
