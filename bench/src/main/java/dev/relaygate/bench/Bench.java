@@ -19,7 +19,6 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-
 /**
  * {@code bin/relaygate bench}: the same signed load against (a) Relaygate with the durable inbox, (b) with the
  * in-memory inbox, (c) a bare Helidon endpoint, (d) Slack's Bolt for Java, (e) Relaygate's {@code slack} channel, and

@@ -279,7 +279,6 @@ final class Dispatcher {
         }
     }
 
-
     /** A try that ran: its event, and how it failed, if it did. */
     private record Try(ChannelEvent event, Optional<Failure> failure) {
     }
