@@ -121,6 +121,8 @@ final class PostgresInbox implements Inbox {
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
     // The lanes this process owns, each with the numbers of its events handed out and not yet done or dead.
     private final Map<String, Set<Long>> owned = new HashMap<>();
+    // The newest events this process stored: usually its own lanes' (it claims the free lanes of what it stores).
+    private final HotEvents hot = new HotEvents();
     private volatile boolean closed;
     private volatile boolean reachable = true;
     // The database gone: a line every ten seconds at most, not one per webhook.
@@ -169,7 +171,7 @@ final class PostgresInbox implements Inbox {
             for (ChannelEvent event : events) {
                 Entry entry = Entry.first(tx.nextSeq(), event);
                 if (insert(insert, entry, event) || retired(tx.connection, event, since) && insert(insert, entry, event)) {
-                    tx.stored(entry);
+                    tx.stored(entry, event);
                     stored = true;
                 }
             }
@@ -282,6 +284,10 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public ChannelEvent event(Entry entry) {
+        Optional<ChannelEvent> hotEvent = hot.take(entry.seq(), entry.size());
+        if (hotEvent.isPresent()) {
+            return hotEvent.get();
+        }
         return read("SELECT " + EVENT + " FROM events e WHERE e.seq = ?", select -> {
             select.setLong(1, entry.seq());
             try (ResultSet rows = select.executeQuery()) {
@@ -1060,6 +1066,7 @@ final class PostgresInbox implements Inbox {
         private final int wanted;
         private final List<Entry> stored = new ArrayList<>();
         private final List<Entry> finished = new ArrayList<>();
+        private final Map<Long, ChannelEvent> storedEvents = new HashMap<>();
 
         Tx(Connection connection, int wanted) {
             this.connection = connection;
@@ -1095,6 +1102,11 @@ final class PostgresInbox implements Inbox {
             stored.add(entry);
         }
 
+        void stored(Entry entry, ChannelEvent event) {
+            stored(entry);
+            storedEvents.put(entry.seq(), event);
+        }
+
         void finished(Entry entry) {
             finished.add(entry);
         }
@@ -1119,6 +1131,7 @@ final class PostgresInbox implements Inbox {
          * lane that another replica stored.
          */
         void counted() {
+            storedEvents.forEach((seq, event) -> hot.put(seq, event, Inbox.size(event)));
             stored.forEach(backlog::added);
             finished.forEach(backlog::finished);
             lock.lock();

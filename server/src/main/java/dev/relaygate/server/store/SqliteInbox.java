@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -50,7 +49,7 @@ import dev.relaygate.server.StartupException;
  *     write per event; later tries, rare, still mark their row;</li>
  *     <li>the done mark is a posted update of the row by its number, sharing the next commit;</li>
  *     <li>the event itself usually never comes back from disk: the newest stored events stay in memory (up to
- *     {@link #HOT_BYTES}) until their first try takes them.</li>
+ *     {@link HotEvents#MAX_BYTES}) until their first try takes them.</li>
  * </ul>
  *
  * <p>A row is {@code pending} (stored, first try not known to be over), {@code leased} (a later try has started),
@@ -63,8 +62,6 @@ import dev.relaygate.server.StartupException;
  * {@link #MAINTAIN_EVERY}, with the pruning of done rows that left the dedup window.
  */
 final class SqliteInbox implements Inbox {
-    /** The newest stored events kept in memory until their first try reads them, at most this many bytes. */
-    static final long HOT_BYTES = 16L << 20;
     static final Duration MAINTAIN_EVERY = Duration.ofSeconds(10);
     private static final System.Logger LOGGER = System.getLogger(SqliteInbox.class.getName());
     private static final int SCHEMA_VERSION = 2;
@@ -132,9 +129,8 @@ final class SqliteInbox implements Inbox {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-    // The newest stored events, until their first try takes them; guarded by lock.
-    private final LinkedHashMap<Long, ChannelEvent> hot = new LinkedHashMap<>();
-    private long hotBytes;
+    // The newest stored events, until their first try takes them.
+    private final HotEvents hot = new HotEvents();
     // Every first try of an event numbered up to this may start without a write: the lease watermark, committed.
     private volatile long leasedUpTo;
     private volatile boolean closed;
@@ -418,14 +414,8 @@ final class SqliteInbox implements Inbox {
             for (Entry entry : entries) {
                 ChannelEvent event = events.get(entry.seq());
                 if (event != null) {
-                    hot.put(entry.seq(), event);
-                    hotBytes += entry.size();
+                    hot.put(entry.seq(), event, entry.size());
                 }
-            }
-            // The oldest go back to disk first: those are the ones the dispatcher is furthest from.
-            while (hotBytes > HOT_BYTES && !hot.isEmpty()) {
-                Map.Entry<Long, ChannelEvent> eldest = hot.pollFirstEntry();
-                hotBytes -= Inbox.size(eldest.getValue());
             }
             ready.addAll(entries);
             notEmpty.signalAll();
@@ -436,15 +426,9 @@ final class SqliteInbox implements Inbox {
 
     @Override
     public ChannelEvent event(Entry entry) {
-        lock.lock();
-        try {
-            ChannelEvent event = hot.remove(entry.seq());
-            if (event != null) {
-                hotBytes -= entry.size();
-                return event;
-            }
-        } finally {
-            lock.unlock();
+        Optional<ChannelEvent> hotEvent = hot.take(entry.seq(), entry.size());
+        if (hotEvent.isPresent()) {
+            return hotEvent.get();
         }
         return read("SELECT " + EVENT + " FROM events WHERE seq = ?", select -> {
             select.setLong(1, entry.seq());

@@ -77,6 +77,12 @@ class PostgresStoreTest {
             Inbox.Entry entry = inbox.take();
             assertThat(entry.lane(), is(Inbox.lane("c", "T" + awkward, "conv" + awkward, Optional.of("th" + awkward))));
             assertThat(inbox.event(entry), is(event));
+            // From the database, not from memory: a dead letter is read back whole.
+            inbox.dead(entry, "error" + awkward);
+            Await.until("the dead letter", () -> inbox.deadLetterCount() == 1);
+            Inbox.DeadLetter letter = inbox.deadLetter(entry.id()).orElseThrow();
+            assertThat(letter.event(), is(event));
+            assertThat(letter.error(), is("error" + awkward));
             db.store("c").put("k" + awkward, awkward);
             assertThat(db.store("c").get("k" + awkward), is(Optional.of(awkward)));
         }
