@@ -31,6 +31,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+
 import dev.relaygate.server.store.Inbox;
 
 /**

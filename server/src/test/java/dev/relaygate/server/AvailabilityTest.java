@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+
 import dev.relaygate.server.store.Inbox;
 
 import static org.hamcrest.MatcherAssert.assertThat;

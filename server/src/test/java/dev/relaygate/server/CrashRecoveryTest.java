@@ -1,11 +1,8 @@
 package dev.relaygate.server;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,12 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.helidon.webclient.http1.Http1Client;
-import io.helidon.webclient.http1.Http1ClientResponse;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.relaygate.server.TestGateway.SECRET;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
@@ -123,7 +118,7 @@ class CrashRecoveryTest {
                     assertThat(status.get(60, TimeUnit.SECONDS), is(200));
                 }
             }
-            Map<String, Integer> effects = awaitEffects(EVENTS);
+            Map<String, Integer> effects = FileRecordingHandlerProvider.awaitEffects(dir.resolve("agent"), EVENTS);
             List<String> twice = effects.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
             assertThat("handled twice", twice, empty());
             for (int n : acknowledged) {
@@ -149,35 +144,12 @@ class CrashRecoveryTest {
     }
 
     private static int send(Http1Client http, int n) {
-        String body = """
+        return TestGateway.sendRelayEvent(http, """
                 {"id":"e%d","event_type":"message","provider_scope":"T1","channel_id":"C%d","sender_id":"U1","content":"m%d"}"""
-                .formatted(n, n % 50, n);
-        String ts = Long.toString(Instant.now().getEpochSecond());
-        try (Http1ClientResponse response = http.post("/relay/events")
-                .header(io.helidon.http.HeaderNames.create("X-Relay-Timestamp"), ts)
-                .header(io.helidon.http.HeaderNames.create("X-Relay-Signature"), TestGateway.sign(SECRET, ts, body))
-                .submit(body)) {
-            return response.status().code();
-        } catch (RuntimeException e) {
-            return -1; // connection refused or reset: no 200
-        }
-    }
-
-    private Map<String, Integer> awaitEffects(int expected) throws IOException, InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (true) {
-            Map<String, Integer> effects = new HashMap<>();
-            for (String line : lines("effects.log")) {
-                effects.merge(line.split(" ")[0], 1, Integer::sum);
-            }
-            if (effects.size() >= expected || Instant.now().isAfter(deadline)) {
-                return effects;
-            }
-            Thread.sleep(50);
-        }
+                .formatted(n, n % 50, n));
     }
 
     private List<String> lines(String file) throws IOException {
-        return Files.readAllLines(dir.resolve("agent").resolve(file), StandardCharsets.US_ASCII);
+        return FileRecordingHandlerProvider.lines(dir.resolve("agent"), file);
     }
 }

@@ -7,7 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import dev.relaygate.api.spi.EventHandler;
@@ -61,6 +66,30 @@ public final class FileRecordingHandlerProvider implements HandlerProvider {
             };
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The lines of one of the handler's files ({@code calls.log}, {@code effects.log}) in {@code dir}.
+     */
+    static List<String> lines(Path dir, String file) throws IOException {
+        return Files.readAllLines(dir.resolve(file), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * How many effects each event id has, once there are effects for {@code expected} event ids or after 60 s.
+     */
+    static Map<String, Integer> awaitEffects(Path dir, int expected) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (true) {
+            Map<String, Integer> effects = new HashMap<>();
+            for (String line : lines(dir, "effects.log")) {
+                effects.merge(line.split(" ")[0], 1, Integer::sum);
+            }
+            if (effects.size() >= expected || Instant.now().isAfter(deadline)) {
+                return effects;
+            }
+            Thread.sleep(50);
         }
     }
 

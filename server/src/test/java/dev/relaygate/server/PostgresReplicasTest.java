@@ -1,11 +1,8 @@
 package dev.relaygate.server;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,16 +16,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.helidon.http.HeaderNames;
-import io.helidon.webclient.http1.Http1Client;
-import io.helidon.webclient.http1.Http1ClientResponse;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+
 import dev.relaygate.server.store.TestPostgres;
 
-import static dev.relaygate.server.TestGateway.SECRET;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
@@ -96,7 +89,7 @@ class PostgresReplicasTest {
         try {
             assertThat(acknowledged.size(), is(EVENTS));
             assertThat(crossReplicaRetries.get(), greaterThan(0));
-            Map<String, Integer> effects = awaitEffects();
+            Map<String, Integer> effects = FileRecordingHandlerProvider.awaitEffects(dir.resolve("agent"), EVENTS);
             List<String> twice = effects.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
             assertThat("effects done twice", twice, empty());
             assertThat("every acknowledged event was handled", effects.keySet(), is(acknowledged));
@@ -163,36 +156,12 @@ class PostgresReplicasTest {
     }
 
     private static int send(ChildGateway replica, String id, int conversation, int n) {
-        String body = """
+        return TestGateway.sendRelayEvent(replica.client(), """
                 {"id":"%s","event_type":"message","provider_scope":"T1","channel_id":"C%d","sender_id":"U1","content":"m%d"}"""
-                .formatted(id, conversation, n);
-        String ts = Long.toString(Instant.now().getEpochSecond());
-        Http1Client http = replica.client();
-        try (Http1ClientResponse response = http.post("/relay/events")
-                .header(HeaderNames.create("X-Relay-Timestamp"), ts)
-                .header(HeaderNames.create("X-Relay-Signature"), TestGateway.sign(SECRET, ts, body))
-                .submit(body)) {
-            return response.status().code();
-        } catch (RuntimeException e) {
-            return -1; // connection refused or reset: no 200
-        }
-    }
-
-    private Map<String, Integer> awaitEffects() throws IOException, InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (true) {
-            Map<String, Integer> effects = new HashMap<>();
-            for (String line : lines("effects.log")) {
-                effects.merge(line.split(" ")[0], 1, Integer::sum);
-            }
-            if (effects.size() >= EVENTS || Instant.now().isAfter(deadline)) {
-                return effects;
-            }
-            Thread.sleep(50);
-        }
+                .formatted(id, conversation, n));
     }
 
     private List<String> lines(String file) throws IOException {
-        return Files.readAllLines(dir.resolve("agent").resolve(file), StandardCharsets.US_ASCII);
+        return FileRecordingHandlerProvider.lines(dir.resolve("agent"), file);
     }
 }

@@ -8,14 +8,11 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.relaygate.server.store.TestPostgres;
-
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A gateway on PostgreSQL: its settings, and a database that goes away. The store itself is tested in
@@ -27,9 +24,7 @@ class PostgresTest {
     Path dir;
 
     private String failure(String relaygateYaml) {
-        return assertThrows(StartupException.class,
-                            () -> Gateway.create(TestGateway.config(dir, relaygateYaml, ""), TestGateway.CLOCK))
-                .getMessage();
+        return TestGateway.startupFailure(dir, relaygateYaml);
     }
 
     @Test

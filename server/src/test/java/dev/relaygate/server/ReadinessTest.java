@@ -17,6 +17,7 @@ import dev.relaygate.devrelay.DevRelay;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+
 import dev.relaygate.server.store.MutableClock;
 
 import static org.hamcrest.MatcherAssert.assertThat;

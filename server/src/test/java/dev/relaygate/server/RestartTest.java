@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 import dev.relaygate.server.store.Inbox;
 
 import static org.hamcrest.MatcherAssert.assertThat;

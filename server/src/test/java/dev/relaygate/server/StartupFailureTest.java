@@ -28,9 +28,7 @@ class StartupFailureTest {
     Path dir;
 
     private String failure(String relaygateYaml) {
-        return assertThrows(StartupException.class,
-                            () -> Gateway.create(TestGateway.config(dir, relaygateYaml, ""), TestGateway.CLOCK))
-                .getMessage();
+        return TestGateway.startupFailure(dir, relaygateYaml);
     }
 
     @Test

@@ -17,9 +17,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.http1.Http1ClientResponse;
+
+import org.junit.jupiter.api.Assertions;
 
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Secret;
@@ -126,6 +129,30 @@ final class TestGateway implements AutoCloseable {
     }
 
     /** Signs like the relay: {@code sha256=hex(HMAC(key, ts "." body))}. */
+    /**
+     * The one line a start fails with.
+     */
+    static String startupFailure(Path dir, String relaygateYaml) {
+        return Assertions.assertThrows(StartupException.class,
+                () -> Gateway.create(config(dir, relaygateYaml, ""), CLOCK)).getMessage();
+    }
+
+    /**
+     * POSTs a body signed with {@link #SECRET} to {@code /relay/events}: the status, or -1 when the connection fails
+     * (a gateway in a child process that was killed: no 200).
+     */
+    static int sendRelayEvent(Http1Client http, String body) {
+        String ts = Long.toString(Instant.now().getEpochSecond());
+        try (Http1ClientResponse response = http.post("/relay/events")
+                .header(HeaderNames.create("X-Relay-Timestamp"), ts)
+                .header(HeaderNames.create("X-Relay-Signature"), sign(SECRET, ts, body))
+                .submit(body)) {
+            return response.status().code();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     static String sign(Secret key, String timestamp, String body) {
         return HmacSignature.hex("sha256=").sign(key, (timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
     }
@@ -133,7 +160,7 @@ final class TestGateway implements AutoCloseable {
     Http1ClientResponse post(String path, String body, String... headers) {
         Http1ClientRequest request = client.post(path);
         for (int i = 0; i < headers.length; i += 2) {
-            request.header(io.helidon.http.HeaderNames.create(headers[i]), headers[i + 1]);
+            request.header(HeaderNames.create(headers[i]), headers[i + 1]);
         }
         return request.submit(body);
     }

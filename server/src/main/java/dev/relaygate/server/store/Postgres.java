@@ -102,28 +102,7 @@ public final class Postgres implements AutoCloseable {
      * The state of one owner (a channel name), in the {@code state} table.
      */
     public StateStore store(String owner) {
-        return new StateStore() {
-            @Override
-            public Optional<String> get(String key) {
-                return query("SELECT value FROM state WHERE owner = ? AND key = ?", owner, key);
-            }
-
-            @Override
-            public void put(String key, String value) {
-                query("INSERT INTO state (owner, key, value) VALUES (?, ?, ?) ON CONFLICT (owner, key) "
-                              + "DO UPDATE SET value = excluded.value RETURNING value", owner, key, value);
-            }
-
-            @Override
-            public Optional<String> take(String key) {
-                return query("DELETE FROM state WHERE owner = ? AND key = ? RETURNING value", owner, key);
-            }
-
-            @Override
-            public String toString() {
-                return "StateStore[" + owner + "]";
-            }
-        };
+        return StateTable.store(owner, this::query);
     }
 
     private Optional<String> query(String sql, String... args) {

@@ -36,6 +36,9 @@ import org.postgresql.PGNotification;
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ChannelEvent;
 
+import static dev.relaygate.server.store.Rows.instant;
+import static dev.relaygate.server.store.Rows.nanos;
+
 /**
  * The inbox of several replicas on one PostgreSQL ({@code relaygate.inbox.type: postgres}).
  *
@@ -86,8 +89,7 @@ final class PostgresInbox implements Inbox {
     // Columns of work (alias w) and of events (alias e).
     private static final String ENTRY = "w.seq, w.id, w.channel, w.lane, w.received_at, w.size, w.attempt, w.state, "
             + "w.due_at";
-    private static final String EVENT = "e.channel, e.scope, e.event_id, e.type, e.provider, e.conversation, e.thread, "
-            + "e.sender_id, e.sender_name, e.text, e.raw, e.received_at, e.approval_request, e.approval_decision";
+    private static final String EVENT = "e." + Rows.EVENT.replace(", ", ", e.");
     // A dead letter as listings show it: no raw body, the text cut short by the database.
     private static final String PREVIEW = EVENT.replace("e.text, e.raw", "substr(e.text, 1, " + TEXT_PREVIEW + "), ''");
     private static final String DEAD = ENTRY + ", w.error, w.dead_at, ";
@@ -1004,27 +1006,11 @@ final class PostgresInbox implements Inbox {
 
     /** An event from {@link #EVENT} (or {@link #PREVIEW}) columns starting at {@code first}. */
     private static ChannelEvent event(ResultSet row, int first) throws SQLException {
-        String[] t = new String[11];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = Postgres.untext(row.getString(first + i));
-        }
-        String request = Postgres.untext(row.getString(first + 12));
-        Optional<ApprovalDecision> approval = request == null ? Optional.empty() : Optional.of(
-                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString(first + 13))));
-        return new ChannelEvent(t[2], t[0], t[3], t[4], t[1], t[5], Optional.ofNullable(t[6]), t[7], t[8], t[9], t[10],
-                                instant(row.getLong(first + 11)), approval);
+        return Rows.event(row, first, Postgres::untext);
     }
 
     private static DeadLetter deadLetter(ResultSet row) throws SQLException {
         return new DeadLetter(entry(row), event(row, 12), Postgres.untext(row.getString(10)), instant(row.getLong(11)));
-    }
-
-    private static long nanos(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
-    }
-
-    private static Instant instant(long nanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
     @FunctionalInterface

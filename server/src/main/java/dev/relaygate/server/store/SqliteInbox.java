@@ -26,11 +26,15 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ChannelEvent;
 
 import dev.relaygate.server.StartupException;
+
+import static dev.relaygate.server.store.Rows.instant;
+import static dev.relaygate.server.store.Rows.nanos;
 
 /**
  * The durable inbox: SQLite in {@code <data-dir>/inbox.db}, WAL, synchronous FULL. One writer thread owns the
@@ -100,8 +104,7 @@ final class SqliteInbox implements Inbox {
             + "WHERE state IN ('leased', 'retry', 'dead')";
     private static final String ENTRY = "seq, id, channel, scope, conversation, thread, received_at, size, attempt, state, "
             + "due_at";
-    private static final String EVENT = "channel, scope, event_id, type, provider, conversation, thread, sender_id, "
-            + "sender_name, text, raw, received_at, approval_request, approval_decision";
+    private static final String EVENT = Rows.EVENT;
     // A dead letter as listings show it: no raw body, the text cut short (by SQLite, so the rest never leaves the file).
     private static final String PREVIEW = EVENT.replace("text, raw", "substr(text, 1, " + TEXT_PREVIEW + "), ''");
     private static final String DEAD = ENTRY + ", error, dead_at, ";
@@ -903,29 +906,14 @@ final class SqliteInbox implements Inbox {
     }
 
     /**
-     * An event from {@link #EVENT} (or {@link #PREVIEW}) columns starting at {@code first}.
+     * An event from {@link #EVENT} (or {@link #PREVIEW}) columns starting at {@code first}: SQLite keeps text as it is.
      */
     private static ChannelEvent event(ResultSet row, int first) throws SQLException {
-        String request = row.getString(first + 12);
-        Optional<ApprovalDecision> approval = request == null ? Optional.empty() : Optional.of(
-                new ApprovalDecision(request, ApprovalDecision.Decision.valueOf(row.getString(first + 13))));
-        return new ChannelEvent(row.getString(first + 2), row.getString(first), row.getString(first + 3),
-                                row.getString(first + 4), row.getString(first + 1), row.getString(first + 5),
-                                Optional.ofNullable(row.getString(first + 6)), row.getString(first + 7),
-                                row.getString(first + 8), row.getString(first + 9), row.getString(first + 10),
-                                instant(row.getLong(first + 11)), approval);
+        return Rows.event(row, first, UnaryOperator.identity());
     }
 
     private static DeadLetter deadLetter(ResultSet row) throws SQLException {
         return new DeadLetter(entry(row), event(row, 14), row.getString(12), instant(row.getLong(13)));
-    }
-
-    private static long nanos(Instant instant) {
-        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
-    }
-
-    private static Instant instant(long nanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 
     @FunctionalInterface

@@ -43,41 +43,12 @@ public final class SqliteState implements AutoCloseable {
      * The store of one owner (a channel name).
      */
     public StateStore store(String owner) {
-        return new StateStore() {
-            @Override
-            public Optional<String> get(String key) {
-                return query("SELECT value FROM state WHERE owner = ? AND key = ?", owner, key);
-            }
-
-            @Override
-            public void put(String key, String value) {
-                update("INSERT INTO state (owner, key, value) VALUES (?, ?, ?) "
-                               + "ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value", owner, key, value);
-            }
-
-            @Override
-            public Optional<String> take(String key) {
-                return query("DELETE FROM state WHERE owner = ? AND key = ? RETURNING value", owner, key);
-            }
-
-            @Override
-            public String toString() {
-                return "StateStore[" + owner + "]";
-            }
-        };
+        return StateTable.store(owner, this::query);
     }
 
     private synchronized Optional<String> query(String sql, String... args) {
         try (PreparedStatement statement = prepare(sql, args); ResultSet rows = statement.executeQuery()) {
             return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
-        } catch (SQLException e) {
-            throw new IllegalStateException("state store: " + e.getMessage(), e);
-        }
-    }
-
-    private synchronized void update(String sql, String... args) {
-        try (PreparedStatement statement = prepare(sql, args)) {
-            statement.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("state store: " + e.getMessage(), e);
         }
