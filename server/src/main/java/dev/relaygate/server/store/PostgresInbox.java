@@ -163,15 +163,17 @@ final class PostgresInbox implements Inbox {
      * older event has left the window.
      */
     private Offer store(Tx tx, List<ChannelEvent> events) throws SQLException {
-        long bytes = events.stream().mapToLong(Inbox::size).sum();
-        if (!tx.fits(events.size(), bytes) && !tx.fits(fresh(tx.connection, events))) {
+        // Numbered once they are known to fit; each event's size is measured once.
+        List<Entry> entries = events.stream().map(event -> Entry.first(0, event)).toList();
+        if (!tx.fits(entries) && !tx.fits(fresh(tx.connection, events))) {
             return Offer.FULL;
         }
         long since = nanos(clock.instant().minus(dedupWindow));
         boolean stored = false;
         try (PreparedStatement insert = tx.connection.prepareStatement(INSERT)) {
-            for (ChannelEvent event : events) {
-                Entry entry = Entry.first(tx.nextSeq(), event);
+            for (int i = 0; i < events.size(); i++) {
+                ChannelEvent event = events.get(i);
+                Entry entry = entries.get(i).renumbered(tx.nextSeq());
                 if (insert(insert, entry, event) || retired(tx.connection, event, since) && insert(insert, entry, event)) {
                     tx.stored(entry, event);
                     stored = true;
@@ -1117,7 +1119,12 @@ final class PostgresInbox implements Inbox {
          * lane that another replica stored.
          */
         void counted() {
-            storedEvents.forEach((seq, event) -> hot.put(seq, event, Inbox.size(event)));
+            for (Entry entry : stored) {
+                ChannelEvent event = storedEvents.get(entry.seq());
+                if (event != null) {
+                    hot.put(entry.seq(), event, entry.size());
+                }
+            }
             stored.forEach(backlog::added);
             finished.forEach(backlog::finished);
             lock.lock();
