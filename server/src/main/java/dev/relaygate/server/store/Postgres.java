@@ -21,7 +21,7 @@ import dev.relaygate.server.StartupException;
  * {@link PostgresInbox}.
  */
 public final class Postgres implements AutoCloseable {
-    /** How long a statement that checks the database may take before it counts as unreachable. */
+    /** How long the check of a new connection at start may take. */
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
     private static final char ESCAPE = '\u0001';
 
@@ -85,17 +85,6 @@ public final class Postgres implements AutoCloseable {
 
     Connection connection() throws SQLException {
         return pool.getConnection();
-    }
-
-    /**
-     * Whether the database answers within {@link #CHECK_TIMEOUT}.
-     */
-    boolean reachable() {
-        try (Connection connection = pool.getConnection()) {
-            return connection.isValid((int) CHECK_TIMEOUT.toSeconds());
-        } catch (SQLException e) {
-            return false;
-        }
     }
 
     /**
