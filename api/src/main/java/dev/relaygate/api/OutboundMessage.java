@@ -1,5 +1,7 @@
 package dev.relaygate.api;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -69,6 +71,31 @@ public record OutboundMessage(String conversation,
      */
     public OutboundMessage asking(ApprovalRequest request) {
         return new OutboundMessage(conversation, text, thread, inReplyTo, Optional.of(request));
+    }
+
+    /**
+     * The text in parts a provider's length limit allows, in order: each at most {@code max} UTF-16 units, cut after
+     * the last line break (else space) in the second half of a part when there is one, never inside a surrogate pair.
+     *
+     * @param max the provider's limit per message
+     * @return the parts; one when the text fits
+     */
+    public List<String> textParts(int max) {
+        List<String> parts = new ArrayList<>();
+        int start = 0;
+        while (text.length() - start > max) {
+            int end = start + max;
+            if (Character.isLowSurrogate(text.charAt(end))) {
+                end--;
+            }
+            int newline = text.lastIndexOf('\n', end - 1);
+            int space = text.lastIndexOf(' ', end - 1);
+            int cut = newline > start + max / 2 ? newline + 1 : space > start + max / 2 ? space + 1 : end;
+            parts.add(text.substring(start, cut));
+            start = cut;
+        }
+        parts.add(text.substring(start));
+        return parts;
     }
 
     @Override

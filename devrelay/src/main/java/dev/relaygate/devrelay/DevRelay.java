@@ -195,7 +195,7 @@ public final class DevRelay implements AutoCloseable {
             released.countDown();
         }
 
-        private void await() throws InterruptedException {
+        void await() throws InterruptedException {
             arrived.countDown();
             released.await();
         }

@@ -5,8 +5,9 @@ import dev.relaygate.api.spi.HandlerContext;
 import dev.relaygate.api.spi.HandlerProvider;
 
 /**
- * The {@code echo} handler: answers every message with {@code echo: <text>}, following the channel's threading rules.
- * The demo, and the end-to-end check of a channel.
+ * The {@code echo} handler: answers every event that carries text (a message, a slash command, a comment, a webhook
+ * with a text) with {@code echo: <text>}, following the channel's threading rules. Approval decisions carry none. The
+ * demo, and the end-to-end check of a channel.
  */
 public final class EchoHandlerProvider implements HandlerProvider {
     /**
@@ -23,7 +24,7 @@ public final class EchoHandlerProvider implements HandlerProvider {
     @Override
     public EventHandler create(HandlerContext context) {
         return (event, attempt, replies) -> {
-            if (event.isMessage()) {
+            if (!event.text().isBlank()) {
                 replies.reply("echo: " + event.text());
             }
         };

@@ -19,10 +19,10 @@ import io.helidon.webclient.api.WebClient;
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.HandlerException;
-import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
+import dev.relaygate.api.StandardWebhooks;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.Replies;
 
@@ -41,7 +41,6 @@ import jakarta.json.JsonValue;
  * retried on the dispatcher's schedule.
  */
 final class ForwardHandler implements EventHandler {
-    private static final HmacSignature SIGNATURE = HmacSignature.base64("v1,");
     private static final int MAX_ERROR_BODY = 200;
     private static final int MAX_ANSWER = 1 << 20;
 
@@ -66,17 +65,11 @@ final class ForwardHandler implements EventHandler {
     @Override
     public void handle(ChannelEvent event, Attempt attempt, Replies replies) throws HandlerException {
         byte[] body = EventJson.of(event, attempt).toString().getBytes(StandardCharsets.UTF_8);
-        String timestamp = Long.toString(clock.instant().getEpochSecond());
-        String signature = SIGNATURE.sign(key, (attempt.deliveryId() + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8),
-                                          body);
+        var post = client.post().uri(url).header(HeaderValues.CONTENT_TYPE_JSON);
+        StandardWebhooks.headers(key, attempt.deliveryId(), clock.instant().getEpochSecond(), body)
+                .forEach((name, value) -> post.header(HeaderNames.create(name), value));
         String answer;
-        try (HttpClientResponse response = client.post()
-                .uri(url)
-                .header(HeaderNames.create("webhook-id"), attempt.deliveryId())
-                .header(HeaderNames.create("webhook-timestamp"), timestamp)
-                .header(HeaderNames.create("webhook-signature"), signature)
-                .header(HeaderValues.CONTENT_TYPE_JSON)
-                .submit(body)) {
+        try (HttpClientResponse response = post.submit(body)) {
             int status = response.status().code();
             answer = read(response);
             if (status < 200 || status >= 300) {

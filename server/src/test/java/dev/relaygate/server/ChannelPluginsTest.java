@@ -89,7 +89,7 @@ class ChannelPluginsTest {
             assertThat(byChannel.get("tg").id(), is("77"));
             assertThat(byChannel.get("tg").type(), is(ChannelEvent.DIRECT_MESSAGE));
             assertThat(byChannel.get("discord").id(), is("i-9"));
-            assertThat(byChannel.get("discord").text(), is("deploy"));
+            assertThat(byChannel.get("discord").text(), is("/deploy"));
             assertThat(byChannel.get("slack-direct").id(), is("Ev1"));
             assertThat(byChannel.get("slack-direct").type(), is(ChannelEvent.MENTION));
         }

@@ -1,5 +1,7 @@
 package dev.relaygate.api.spi;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -90,6 +92,28 @@ public interface Settings {
             throw new SettingsException(prefix() + "." + key, "must start with '/', got '" + path + "'");
         }
         return path;
+    }
+
+    /**
+     * An http or https base URL, for a provider's API; a trailing {@code /} is dropped.
+     *
+     * @param key        the key relative to this subtree, for example {@code api-url}
+     * @param defaultUrl the URL when absent
+     * @return the URL
+     * @throws dev.relaygate.api.SettingsException when it is not an http or https URL with a host
+     */
+    default URI url(String key, String defaultUrl) {
+        String text = text(key).orElse(defaultUrl);
+        try {
+            URI uri = new URI(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        throw new SettingsException(prefix() + "." + key, "expected an http or https URL, got '" + text + "'");
     }
 
     /**

@@ -109,7 +109,7 @@ class DiscordChannelTest {
         assertThat(event.scope(), is("G1"));
         assertThat(event.conversation(), is("C9"));
         assertThat(event.senderName(), is("ann"));
-        assertThat(event.text(), is("deploy"));
+        assertThat(event.text(), is("/deploy"));
         assertThat(new String(events.answer().orElseThrow().body(), StandardCharsets.UTF_8), is("{\"type\":5}"));
         assertThat(channel().decode(request("1", "x", "{}")), is(DiscordChannel.INVALID_JSON));
         assertThat(assertThrows(SettingsException.class, () -> new DiscordProvider().create(

@@ -17,6 +17,7 @@ import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.WebhookResponse;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.StateStore;
 import dev.relaygate.api.spi.Verifier;
 
 import jakarta.json.JsonNumber;
@@ -33,19 +34,29 @@ import jakarta.json.JsonValue;
  * hash as the id, the inbox handles a body once within its dedup window, however it is relabelled (GitHub's own
  * redeliveries carry the same body, so they are handled once too). After the window a captured body is accepted
  * again: GitHub sends no timestamp to check.
+ *
+ * <p>Replies are comments on the event's issue or pull request. The webhook GitHub sends for a comment this channel
+ * posted is acknowledged and dropped, so that an agent answering comments does not answer its own.
  */
 final class GithubChannel implements Channel {
     static final Rejection MISSING_EVENT = Rejection.badRequest("missing X-GitHub-Event");
     static final Rejection INVALID_JSON = Rejection.badRequest("invalid JSON");
+    /** GitHub's limit for one comment's body. */
+    static final int MAX_TEXT = 65_536;
+    private static final String OWN_COMMENT = "own-comment:";
 
     private final String name;
     private final String path;
     private final Verifier verifier;
+    private final GithubApi api;
+    private final StateStore state;
 
-    GithubChannel(String name, String path, Verifier verifier) {
+    GithubChannel(String name, String path, Verifier verifier, GithubApi api, StateStore state) {
         this.name = name;
         this.path = path;
         this.verifier = verifier;
+        this.api = api;
+        this.state = state;
     }
 
     @Override
@@ -72,10 +83,16 @@ final class GithubChannel implements Channel {
         if (type.get().equals("ping")) {
             return Inbound.answer(List.of(), WebhookResponse.json(200, "{\"ok\":true,\"pong\":true}"));
         }
+        // The webhook of a comment this channel posted: an agent that answers comments would otherwise answer itself.
+        if (type.get().equals("issue_comment") && number(object(body, "comment"), "id")
+                .flatMap(id -> state.take(OWN_COMMENT + id)).isPresent()) {
+            return Inbound.events(List.of());
+        }
         JsonObject repository = object(body, "repository");
         JsonObject sender = object(body, "sender");
-        Optional<String> number = number(object(body, "issue")).or(() -> number(object(body, "pull_request")));
-        String text = text(object(body, "comment"), "body").or(() -> text(object(body, "issue"), "title")).orElse("");
+        Optional<String> number = number(object(body, "issue"), "number").or(() -> number(object(body, "pull_request"), "number"));
+        String text = text(object(body, "comment"), "body").or(() -> text(object(body, "issue"), "title"))
+                .or(() -> text(object(body, "pull_request"), "title")).orElse("");
         String owner = text(object(repository, "owner"), "login").or(() -> text(object(body, "organization"), "login"))
                 .orElse("");
         return Inbound.events(List.of(ChannelEvent.of(sha256(request.body()), name, type.get(), "github", owner,
@@ -85,9 +102,52 @@ final class GithubChannel implements Channel {
                                                       request.receivedAt())));
     }
 
+    /**
+     * Comments on the issue or pull request: the conversation is the repository ({@code owner/name}), the thread its
+     * number. Bodies over {@link #MAX_TEXT} characters go as several comments, in order.
+     */
     @Override
     public Delivery send(OutboundMessage message) {
-        throw new ChannelException("the github channel " + name + " cannot send messages", false);
+        if (message.approval().isPresent()) {
+            throw new ChannelException("GitHub has no buttons: the github channel cannot ask for approvals", false);
+        }
+        Optional<String> thread = message.thread().or(() -> message.inReplyTo().flatMap(ChannelEvent::thread));
+        if (thread.isEmpty()) {
+            throw new ChannelException("a GitHub reply goes to an issue or pull request: this message has no thread "
+                                               + "(the issue or pull request number)", false);
+        }
+        if (!message.conversation().matches("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}") || !thread.get().matches("[0-9]{1,18}")) {
+            throw new ChannelException("a GitHub conversation is a repository (owner/name) and its thread an issue "
+                                               + "or pull request number", false);
+        }
+        if (message.text().isBlank()) {
+            throw new ChannelException("GitHub cannot post an empty comment", false);
+        }
+        List<String> parts = message.textParts(MAX_TEXT);
+        Optional<String> first = Optional.empty();
+        for (int i = 0; i < parts.size(); i++) {
+            JsonObject comment;
+            try {
+                comment = api.comment(message.conversation(), thread.get(), parts.get(i));
+            } catch (ChannelException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                throw new ChannelException(e.getMessage() + " (after " + i + " of " + parts.size()
+                                                   + " parts were sent; not retried, so they are not posted twice)", false);
+            }
+            Optional<String> id = number(comment, "id");
+            id.ifPresent(commentId -> state.put(OWN_COMMENT + commentId, "1"));
+            if (first.isEmpty()) {
+                first = id;
+            }
+        }
+        return new Delivery(message.conversation(), thread, first);
+    }
+
+    @Override
+    public void close() {
+        api.close();
     }
 
     private static JsonObject object(JsonObject parent, String key) {
@@ -99,8 +159,8 @@ final class GithubChannel implements Channel {
     }
 
     // A whole number that fits a long, judged on the parsed decimal's scale and digits: 1e999999999 is never expanded.
-    private static Optional<String> number(JsonObject parent) {
-        if (parent.get("number") instanceof JsonNumber value && value.isIntegral()) {
+    private static Optional<String> number(JsonObject parent, String key) {
+        if (parent.get(key) instanceof JsonNumber value && value.isIntegral()) {
             BigInteger digits = value.bigDecimalValue().unscaledValue();
             return digits.bitLength() < Long.SIZE ? Optional.of(digits.toString()) : Optional.empty();
         }

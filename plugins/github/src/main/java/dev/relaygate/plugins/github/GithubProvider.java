@@ -1,9 +1,11 @@
 package dev.relaygate.plugins.github;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 
 import dev.relaygate.api.HmacSignature;
+import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.SignedRequestVerifier;
@@ -15,7 +17,8 @@ import dev.relaygate.api.spi.Settings;
 /**
  * Provides channels of type {@code github}: repository and organization webhooks, verified with
  * {@code X-Hub-Signature-256: sha256=<hex>} over the raw body. GitHub signs nothing else (no timestamp, not the
- * delivery id), which is why the channel's event id is the body's SHA-256.
+ * delivery id), which is why the channel's event id is the body's SHA-256. With {@code token}, replies are issue and
+ * pull request comments through the REST API at {@code api-url} (GitHub Enterprise Server: its API URL).
  */
 public final class GithubProvider implements ChannelProvider {
     /**
@@ -36,6 +39,8 @@ public final class GithubProvider implements ChannelProvider {
         SettingsException.Collector problems = SettingsException.collector();
         Optional<String> path = problems.read(() -> settings.path("path", "/github/events"));
         Optional<Secret> secret = problems.read(() -> settings.requiredSecret("secret"));
+        Optional<Secret> token = problems.read(() -> settings.secret("token")).flatMap(t -> t);
+        Optional<URI> api = problems.read(() -> settings.url("api-url", "https://api.github.com"));
         problems.throwIfAny();
         List<Secret> keys = List.of(secret.orElseThrow());
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
@@ -44,6 +49,8 @@ public final class GithubProvider implements ChannelProvider {
                 .payload((timestamp, request) -> new byte[][] {request.body()})
                 .keys(() -> keys)
                 .build();
-        return new GithubChannel(context.name(), path.orElseThrow(), verifier);
+        GithubApi client = new GithubApi(api.orElseThrow(), token, context.name(), context.clock(),
+                                         ProviderClient.builder("GitHub").counters(context.counters()).clock(context.clock()));
+        return new GithubChannel(context.name(), path.orElseThrow(), verifier, client, context.state());
     }
 }

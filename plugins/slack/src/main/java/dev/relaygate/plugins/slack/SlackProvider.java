@@ -43,7 +43,7 @@ public final class SlackProvider implements ChannelProvider {
         Optional<Secret> secret = problems.read(() -> settings.requiredSecret("signing-secret"));
         Optional<Duration> tolerance = problems.read(() -> settings.duration("tolerance", Duration.ofMinutes(5)));
         Optional<Secret> botToken = problems.read(() -> settings.secret("bot-token")).flatMap(token -> token);
-        Optional<URI> api = problems.read(() -> apiUrl(settings));
+        Optional<URI> api = problems.read(() -> settings.url("api-url", "https://slack.com/api"));
         problems.throwIfAny();
         List<Secret> keys = List.of(secret.orElseThrow());
         SignedRequestVerifier verifier = SignedRequestVerifier.builder()
@@ -56,18 +56,5 @@ public final class SlackProvider implements ChannelProvider {
                 .build();
         SlackApi client = new SlackApi(api.orElseThrow(), botToken, context.clock());
         return new SlackChannel(context.name(), path.orElseThrow(), verifier, client, context.state(), context.logger());
-    }
-
-    private static URI apiUrl(Settings settings) {
-        String text = settings.text("api-url").orElse("https://slack.com/api");
-        try {
-            URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
-            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
-                throw new IllegalArgumentException();
-            }
-            return uri;
-        } catch (IllegalArgumentException e) {
-            throw new SettingsException(settings.prefix() + ".api-url", "expected an http or https URL, got '" + text + "'");
-        }
     }
 }

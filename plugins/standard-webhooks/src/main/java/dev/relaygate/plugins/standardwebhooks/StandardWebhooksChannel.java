@@ -14,13 +14,20 @@ import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.Verifier;
 
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 
 /**
  * A Standard Webhooks endpoint. {@code webhook-id} is the event id (senders retry with the same id, so the inbox
- * handles it once); the JSON body's {@code type}, when there is one, is the event type. A body that is not exactly one
- * JSON object is {@code 400 invalid JSON}.
+ * handles it once); the JSON body's {@code type}, when there is one, is the event type, its {@code text} (or
+ * {@code data.text}) the text and its {@code conversation} (or {@code data.conversation}) the conversation. A body
+ * that is not exactly one JSON object is {@code 400 invalid JSON}.
+ *
+ * <p>Replies are signed {@code POST}s to {@code reply-url}: {@code {"type":"relaygate.reply","conversation",
+ * "thread"?,"text","in_reply_to"?}}.
  */
 final class StandardWebhooksChannel implements Channel {
     static final Rejection MISSING_ID = Rejection.badRequest("missing webhook-id");
@@ -29,11 +36,13 @@ final class StandardWebhooksChannel implements Channel {
     private final String name;
     private final String path;
     private final Verifier verifier;
+    private final Optional<ReplySender> replies;
 
-    StandardWebhooksChannel(String name, String path, Verifier verifier) {
+    StandardWebhooksChannel(String name, String path, Verifier verifier, Optional<ReplySender> replies) {
         this.name = name;
         this.path = path;
         this.verifier = verifier;
+        this.replies = replies;
     }
 
     @Override
@@ -57,12 +66,37 @@ final class StandardWebhooksChannel implements Channel {
             return INVALID_JSON;
         }
         String type = body.get().get("type") instanceof JsonString value ? value.getString() : "webhook";
-        return Inbound.events(List.of(ChannelEvent.of(id.get(), name, type, "standard-webhooks", "", "", Optional.empty(),
-                                                      "", "", "", request.bodyText(), request.receivedAt())));
+        JsonObject data = body.get().get("data") instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+        return Inbound.events(List.of(ChannelEvent.of(id.get(), name, type, "standard-webhooks", "",
+                                                      text(body.get(), data, "conversation"), Optional.empty(), "", "",
+                                                      text(body.get(), data, "text"), request.bodyText(),
+                                                      request.receivedAt())));
+    }
+
+    private static String text(JsonObject body, JsonObject data, String key) {
+        return body.get(key) instanceof JsonString top ? top.getString()
+                : data.get(key) instanceof JsonString nested ? nested.getString() : "";
     }
 
     @Override
     public Delivery send(OutboundMessage message) {
-        throw new ChannelException("the standard-webhooks channel " + name + " cannot send messages", false);
+        if (message.approval().isPresent()) {
+            throw new ChannelException("a reply URL has no buttons: the standard-webhooks channel cannot ask for approvals",
+                                       false);
+        }
+        ReplySender sender = replies.orElseThrow(() -> new ChannelException(
+                "the standard-webhooks channel " + name + " has no reply URL: set relaygate.channels." + name
+                        + ".reply-url and reply-secret", false));
+        Optional<String> thread = message.thread().or(() -> message.inReplyTo().flatMap(ChannelEvent::thread));
+        JsonObjectBuilder reply = Json.createObjectBuilder().add("type", "relaygate.reply")
+                .add("conversation", message.conversation()).add("text", message.text());
+        thread.ifPresent(t -> reply.add("thread", t));
+        message.inReplyTo().ifPresent(event -> reply.add("in_reply_to", event.id()));
+        return new Delivery(message.conversation(), thread, Optional.of(sender.send(reply.build())));
+    }
+
+    @Override
+    public void close() {
+        replies.ifPresent(ReplySender::close);
     }
 }
