@@ -47,6 +47,7 @@ class ChannelRepliesTest {
     static final String DISCORD_BOT = "discord-bot-token-for-tests";
     static final String GITHUB_TOKEN = "github_pat_11AAAAtokenfortests";
     static final String REPLY_WHSEC = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+    static final String SLACK_BOT = "xoxb-slack-bot-token-for-tests";
     static final String API_TOKEN = "api-token-replies";
     static final String APPLICATION = "111222333";
 
@@ -58,9 +59,13 @@ class ChannelRepliesTest {
 
     @BeforeAll
     static void startFakes() throws Exception {
-        fake = FakeProviders.builder().telegramToken(TELEGRAM_BOT).discordBotToken(DISCORD_BOT).githubToken(GITHUB_TOKEN)
-                .hooksSecret(REPLY_WHSEC).build().start();
+        fake = fakes();
         discord = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    }
+
+    static FakeProviders fakes() {
+        return FakeProviders.builder().telegramToken(TELEGRAM_BOT).discordBotToken(DISCORD_BOT).githubToken(GITHUB_TOKEN)
+                .slackToken(SLACK_BOT).hooksSecret(REPLY_WHSEC).build().start();
     }
 
     @AfterAll
@@ -110,9 +115,15 @@ class ChannelRepliesTest {
                     secrets: [%s]
                     reply-url: %s
                     reply-secret: "%s"
+                  slack-direct:
+                    type: slack
+                    signing-secret: %s
+                    bot-token: %s
+                    api-url: %s
                 """.formatted(PluginChannels.TELEGRAM_TOKEN, TELEGRAM_BOT, fake.telegramUrl(), publicKey, APPLICATION,
                               DISCORD_BOT, fake.discordUrl(), PluginChannels.GITHUB_SECRET, GITHUB_TOKEN, fake.githubUrl(),
-                              PluginChannels.WHSEC, fake.hooksUrl(), REPLY_WHSEC);
+                              PluginChannels.WHSEC, fake.hooksUrl(), REPLY_WHSEC, PluginChannels.SLACK_SECRET, SLACK_BOT,
+                              fake.slackUrl());
     }
 
     @Test
