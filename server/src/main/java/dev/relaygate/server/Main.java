@@ -19,8 +19,9 @@ import io.helidon.logging.common.LogConfig;
 public final class Main {
     static final int EXIT_CONFIG = 2;
     private static final String USAGE = "usage: relaygate-server.jar [serve] [--config FILE] | check-config "
-            + "[--config FILE] | demo [--port N] "
-            + "[--relay-port N] | send [--relay URL] [--type T] [--channel C] [--thread TS] TEXT";
+            + "[--config FILE] | demo [--port N] [--relay-port N] [--channels slack|all] | send [--relay URL] [--type T] "
+            + "[--channel C] [--thread TS] TEXT | send --config FILE --via CHANNEL [--conversation C] [--thread T] "
+            + "[--key FILE] [--gateway URL] TEXT";
 
     private Main() {
     }
