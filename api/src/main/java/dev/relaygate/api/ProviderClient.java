@@ -277,8 +277,9 @@ public final class ProviderClient implements AutoCloseable {
 
     private ChannelException noAnswer(Request request) {
         counters.increment("sends", "call", request.call(), "status", "no_answer");
-        return new ChannelException(provider + " did not answer " + request.call() + " within " + timeout.toSeconds()
-                                            + " s; not retried, as it may have done it (no double post)", false);
+        String within = timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+        return new ChannelException(provider + " did not answer " + request.call() + " within " + within
+                                            + "; not retried, as it may have done it (no double post)", false);
     }
 
     private void waitForRoute(String route) {

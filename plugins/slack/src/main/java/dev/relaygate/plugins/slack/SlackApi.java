@@ -20,6 +20,7 @@ import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
+import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -28,7 +29,8 @@ import jakarta.json.JsonString;
  * Slack Web API calls with the bot token on the Helidon WebClient: {@code chat.postMessage} at about one message per
  * second per conversation (Slack's rule) and {@code chat.update}; {@code 429} honoured with its {@code Retry-After}
  * (up to {@link #MAX_RETRY_AFTER}, at most {@link #ATTEMPTS} tries), and a {@code {"ok":false}} answer reported as
- * {@code Slack API error: <error>}. Answers are read up to {@link #MAX_ANSWER_BYTES}.
+ * {@code Slack API error: <error>}. Answers are read up to {@link #MAX_ANSWER_BYTES}. Each call is counted as
+ * {@code relaygate_sends_total{channel,call,status}}, like every channel's.
  */
 final class SlackApi {
     static final int ATTEMPTS = 3;
@@ -51,13 +53,15 @@ final class SlackApi {
     private final URI base;
     private final Optional<Secret> token;
     private final Clock clock;
+    private final Counters counters;
     private final WebClient client;
     private Pause pause = Thread::sleep;
 
-    SlackApi(URI base, Optional<Secret> token, Clock clock) {
+    SlackApi(URI base, Optional<Secret> token, Clock clock, Counters counters) {
         this.base = base;
         this.token = token;
         this.clock = clock;
+        this.counters = counters;
         this.client = WebClient.builder().followRedirects(false).connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(30)).build();
     }
@@ -96,6 +100,7 @@ final class SlackApi {
                     .header(HeaderValues.CONTENT_TYPE_JSON)
                     .submit(body.toString().getBytes(StandardCharsets.UTF_8))) {
                 int status = response.status().code();
+                counters.increment("sends", "call", method, "status", Integer.toString(status));
                 if (status == 429) {
                     Duration wait = response.headers().first(HeaderNames.RETRY_AFTER)
                             .flatMap(v -> RetryAfter.parse(v, clock.instant())).orElse(PER_CONVERSATION);
@@ -118,6 +123,7 @@ final class SlackApi {
             } catch (ChannelException e) {
                 throw e;
             } catch (RuntimeException e) {
+                counters.increment("sends", "call", method, "status", "unreachable");
                 // Not retried: Slack may have done it and lost only the answer.
                 throw new ChannelException("cannot reach Slack: " + e.getClass().getSimpleName(), true, e);
             }

@@ -54,7 +54,7 @@ public final class SlackProvider implements ChannelProvider {
                         request.body()})
                 .keys(() -> keys)
                 .build();
-        SlackApi client = new SlackApi(api.orElseThrow(), botToken, context.clock());
+        SlackApi client = new SlackApi(api.orElseThrow(), botToken, context.clock(), context.counters());
         return new SlackChannel(context.name(), path.orElseThrow(), verifier, client, context.state(), context.logger());
     }
 }

@@ -42,6 +42,7 @@ import dev.relaygate.api.SignedRequestVerifier;
 import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.api.spi.Counters;
 import dev.relaygate.api.spi.Settings;
 import dev.relaygate.devrelay.TestContext;
 
@@ -163,7 +164,7 @@ class SlackChannelTest {
         List<Duration> pauses = new CopyOnWriteArrayList<>();
         Clock clock = Clock.fixed(Instant.ofEpochSecond(TS), ZoneOffset.UTC);
         SlackApi api = new SlackApi(URI.create("http://127.0.0.1:" + slack.port() + "/api"),
-                                    Optional.of(Secret.ofText("xoxb-test")), clock).pause(pauses::add);
+                                    Optional.of(Secret.ofText("xoxb-test")), clock, Counters.NONE).pause(pauses::add);
         SlackChannel channel = new SlackChannel("slack-direct", "/slack/events", request -> Verdict.ACCEPTED, api,
                                                 new TestContext.MapState(), System.getLogger("test"));
         String message = """
@@ -205,7 +206,7 @@ class SlackChannelTest {
                     res.send(updateAnswer);
                 })).build().start();
         SlackApi api = new SlackApi(URI.create("http://127.0.0.1:" + slack.port() + "/api"),
-                                    Optional.of(Secret.ofText("xoxb-test")), CLOCK).pause(pause -> { });
+                                    Optional.of(Secret.ofText("xoxb-test")), CLOCK, Counters.NONE).pause(pause -> { });
         return new SlackChannel("slack-direct", "/slack/events", request -> Verdict.ACCEPTED, api,
                                 new TestContext.MapState(), System.getLogger("test"));
     }
@@ -332,7 +333,7 @@ class SlackChannelTest {
     void pacingForgetsPastSlotsAndStaysBounded() {
         TestContext.TestClock clock = new TestContext.TestClock();
         List<Duration> pauses = new CopyOnWriteArrayList<>();
-        SlackApi api = new SlackApi(URI.create("http://127.0.0.1:9/api"), Optional.empty(), clock).pause(pauses::add);
+        SlackApi api = new SlackApi(URI.create("http://127.0.0.1:9/api"), Optional.empty(), clock, Counters.NONE).pause(pauses::add);
         for (int i = 0; i < SlackApi.MAX_PACED + 100; i++) {
             api.waitForSlot("C" + i);
         }
@@ -358,7 +359,7 @@ class SlackChannelTest {
             });
         })).build().start();
         SlackApi api = new SlackApi(URI.create("http://127.0.0.1:" + slack.port() + "/api"),
-                                    Optional.of(Secret.ofText("xoxb-test")), CLOCK).pause(pause -> { });
+                                    Optional.of(Secret.ofText("xoxb-test")), CLOCK, Counters.NONE).pause(pause -> { });
         assertThat(assertThrows(ChannelException.class, () -> post(api, "C-big")).getMessage(),
                    is("Slack answered more than 1048576 bytes"));
         assertThat(assertThrows(ChannelException.class, () -> post(api, "C-long-error")).getMessage(),

@@ -1,5 +1,6 @@
 package dev.relaygate.plugins.telegram;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +24,8 @@ import jakarta.json.JsonValue;
  * retryable only for a 5xx (403, a bot blocked or kicked, and 400 give up at once).
  */
 final class TelegramApi {
+    private static final BigDecimal MAX_WAIT = BigDecimal.valueOf(86_400);
+
     private final URI base;
     private final Optional<Secret> token;
     private final String channel;
@@ -65,10 +68,13 @@ final class TelegramApi {
             return Optional.empty();
         }
         // A missing or odd retry_after still means "wait": one second, and the provider's next 429 says more.
-        long seconds = answer.json()
+        // Compared before it is converted, so that a hostile 1e999999999 is never expanded.
+        BigDecimal seconds = answer.json()
                 .map(json -> json.get("parameters") instanceof JsonObject p && p.get("retry_after") instanceof JsonNumber n
-                        ? n.longValue() : 1L)
-                .orElse(1L);
-        return Optional.of(Duration.ofSeconds(Math.max(0, Math.min(seconds, 86_400))));
+                        ? n.bigDecimalValue() : BigDecimal.ONE)
+                .orElse(BigDecimal.ONE);
+        return Optional.of(seconds.signum() < 0 ? Duration.ZERO
+                                   : seconds.compareTo(MAX_WAIT) > 0 ? Duration.ofSeconds(MAX_WAIT.longValue())
+                                   : Duration.ofSeconds(seconds.longValue()));
     }
 }
