@@ -60,7 +60,7 @@ public final class StandardWebhooksProvider implements ChannelProvider {
                 .keys(() -> active)
                 .build();
         if (replies.orElseThrow().isEmpty()) {
-            context.logger().log(System.Logger.Level.INFO, "No " + settings.prefix() + ".reply-url: replies on this channel "
+            context.logger().log(System.Logger.Level.WARNING, "No " + settings.prefix() + ".reply-url: replies on this channel "
                     + "are refused (422)");
         }
         return new StandardWebhooksChannel(context.name(), path.orElseThrow(), verifier, replies.orElseThrow());
