@@ -106,7 +106,7 @@ final class ProviderEvents {
         switch (type) {
             case ConfigLoader.SLACK_RELAY -> {
                 JsonObjectBuilder event = Json.createObjectBuilder().add("id", "Ev" + id).add("event_type", "direct_message")
-                        .add("provider", "slack").add("provider_scope", channel.get("team-id").asString().orElse("T0SEND"))
+                        .add("provider", "slack").add("provider_scope", channel.get("team-id").asString().filter(t -> !t.isEmpty()).orElse("T0SEND"))
                         .add("channel_id", options.conversation().orElse("D0SEND")).add("sender_id", "U0SEND")
                         .add("sender_name", "relaygate-send").add("content", options.text());
                 options.thread().ifPresent(thread -> event.add("thread_id", thread));
@@ -169,7 +169,7 @@ final class ProviderEvents {
             }
             case "discord" -> {
                 body = Json.createObjectBuilder().add("id", id).add("type", 2).add("application_id",
-                                channel.get("application-id").asString().orElse("0"))
+                                channel.get("application-id").asString().filter(a -> !a.isEmpty()).orElse("0"))
                         .add("token", "send-" + id).add("channel_id", options.conversation().orElse("C0SEND"))
                         .add("user", Json.createObjectBuilder().add("id", "U0SEND").add("username", "relaygate-send"))
                         .add("data", Json.createObjectBuilder().add("name", "say").add("type", 1)

@@ -10,6 +10,7 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webclient.http1.Http1Client;
@@ -18,6 +19,7 @@ import io.helidon.webclient.http1.Http1ClientResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.devrelay.DevRelay.Scripted;
 import dev.relaygate.devrelay.FakeProviders;
 import dev.relaygate.devrelay.FakeProviders.Call;
@@ -25,6 +27,7 @@ import dev.relaygate.devrelay.FakeProviders.Call;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@code bin/relaygate send --config --via} for every channel type, against a gateway process with every logger at
@@ -122,6 +125,37 @@ class SendCommandTest {
                 assertThat("a secret in the log: " + secret.substring(0, 4) + "...", output.contains(secret), is(false));
             }
         }
+    }
+
+    @Test
+    void aRelayTestEventIsSignedWithTheConfiguredSigningSecret() throws Exception {
+        try (TestGateway gw = TestGateway.relay(dir, "")) {
+            String base = "http://127.0.0.1:" + gw.gateway.port();
+            // At the gateway's frozen now: the relay's window is checked against it.
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int status = new ProviderEvents(TestGateway.CLOCK).send(ProviderEvents.parse(new String[] {
+                    "--config", dir.resolve("config.yaml").toString(), "--via", "slack", "--gateway", base,
+                    "--conversation", "D42", "--thread", "17.5", "hello", "relay"}), new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertThat(status, is(0));
+            assertThat(out.toString(StandardCharsets.UTF_8), is("gateway answered 200 {\"ok\":true}" + System.lineSeparator()));
+            ChannelEvent event = gw.recorder.next();
+            assertThat(event.type(), is(ChannelEvent.DIRECT_MESSAGE));
+            assertThat(event.conversation(), is("D42"));
+            assertThat(event.thread(), is(Optional.of("17.5")));
+            assertThat(event.text(), is("hello relay"));
+        }
+        StartupException missing = assertThrows(StartupException.class, () -> send(
+                writeConfig("relaygate:\n  channels:\n    slack:\n      team-id: T1\n"), "http://127.0.0.1:9", "slack", "x"));
+        assertThat(missing.getMessage(), containsString("relaygate.channels.slack.signing-secret: required to sign a test event"));
+        StartupException unknown = assertThrows(StartupException.class, () -> send(
+                writeConfig("relaygate:\n  channels:\n    slack:\n      team-id: T1\n"), "http://127.0.0.1:9", "nope", "x"));
+        assertThat(unknown.getMessage(), containsString("no channel named 'nope'"));
+    }
+
+    private Path writeConfig(String yaml) throws java.io.IOException {
+        Path file = dir.resolve("other.yaml");
+        Files.writeString(file, yaml);
+        return file;
     }
 
     private static String send(Path config, String gateway, String channel, String text, String... more) {
