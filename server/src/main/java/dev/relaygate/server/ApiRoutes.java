@@ -1,6 +1,8 @@
 package dev.relaygate.server;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -11,10 +13,12 @@ import java.util.function.Function;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.sse.SseSink;
 
 import dev.relaygate.api.ApprovalRequest;
 import dev.relaygate.api.ChannelException;
@@ -44,17 +48,23 @@ final class ApiRoutes {
     static final int PAGE = 50;
     static final int MAX_PAGE = 500;
     private static final String BEARER = "Bearer ";
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final Map<String, Channel> channels;
     private final List<ChannelReadiness> readiness;
     private final Inbox inbox;
     private final Optional<Secret> token;
+    private final GatewayMetrics metrics;
+    private final EventFeed feed;
 
-    ApiRoutes(Map<String, Channel> channels, List<ChannelReadiness> readiness, Inbox inbox, Optional<Secret> token) {
+    ApiRoutes(Map<String, Channel> channels, List<ChannelReadiness> readiness, Inbox inbox, Optional<Secret> token,
+              GatewayMetrics metrics, EventFeed feed) {
         this.channels = channels;
         this.readiness = readiness;
         this.inbox = inbox;
         this.token = token;
+        this.metrics = metrics;
+        this.feed = feed;
     }
 
     void register(HttpRouting.Builder routing) {
@@ -65,7 +75,50 @@ final class ApiRoutes {
                 .post("/api/v1/dead-letters/replay", guarded(this::replayAll))
                 .get("/api/v1/dead-letters/{id}", guarded(this::deadLetter))
                 .post("/api/v1/dead-letters/{id}/replay", guarded(this::replay))
-                .delete("/api/v1/dead-letters/{id}", guarded(this::delete));
+                .delete("/api/v1/dead-letters/{id}", guarded(this::delete))
+                .get("/api/v1/events", guarded(this::recentEvents))
+                .get("/api/v1/events/stream", this::stream)
+                .get("/api/v1/stats", guarded(req -> new Answer(200, Json.createObjectBuilder(feed.stats())
+                        .add("ok", true).build())));
+    }
+
+    private Answer recentEvents(ServerRequest req) {
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        feed.recent().forEach(item -> list.add(item.json()));
+        return ok(Json.createObjectBuilder().add("events", list));
+    }
+
+    /**
+     * Server-sent events: each change of a recent event as one {@code data:} line of JSON, a comment every 15 s to
+     * keep the connection, and the end of the stream when the reader falls behind ({@link EventFeed#QUEUE} changes) so
+     * that it reconnects and reloads {@code /api/v1/events}. At most {@link EventFeed#MAX_SUBSCRIBERS} at once.
+     */
+    private void stream(ServerRequest req, ServerResponse res) {
+        if (!authorized(req)) {
+            refuse(res);
+            return;
+        }
+        Optional<EventFeed.Subscription> opened = feed.subscribe();
+        if (opened.isEmpty()) {
+            JsonErrors.send(res, 503, "too many live streams open (" + EventFeed.MAX_SUBSCRIBERS + ")");
+            return;
+        }
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        try (EventFeed.Subscription subscription = opened.get(); SseSink sink = res.sink(SseSink.TYPE)) {
+            sink.emit(SseEvent.builder().comment("relaygate events").build());
+            while (!subscription.cut()) {
+                Optional<EventFeed.Item> item = subscription.next(KEEP_ALIVE);
+                if (item.isPresent()) {
+                    sink.emit(SseEvent.create(item.get().json().toString()));
+                } else if (!subscription.cut()) {
+                    sink.emit(SseEvent.builder().comment("keep-alive").build());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            // The browser went away.
+        }
     }
 
     /**
@@ -119,7 +172,9 @@ final class ApiRoutes {
                     .add("reason", health.reason());
             // The detail (an upstream error) is for operators: here, behind the token, not in public readiness.
             health.detail().ifPresent(detail -> item.add("detail", detail));
-            list.add(item);
+            JsonObjectBuilder webhooks = Json.createObjectBuilder();
+            metrics.webhookCounts(channel.channelName()).forEach(webhooks::add);
+            list.add(item.add("webhooks", webhooks));
         }
         return ok(Json.createObjectBuilder().add("channels", list));
     }

@@ -116,14 +116,17 @@ final class Demo {
 
                   bin/relaygate send "hello relaygate"
 
-                The dev relay prints the signed event going in and the echo reply coming out. The API takes the
-                token %s (loopback only):
+                The dev relay prints the signed event going in and the echo reply coming out. The console is at
+
+                  http://127.0.0.1:%d/console/   (sign in with the demo's API token: %s)
+
+                and the API takes the same token (loopback only):
 
                   curl -s -H "Authorization: Bearer %s" http://127.0.0.1:%d/api/v1/channels
 
                 Ctrl-C stops.
 
-                """, port, dir, relay.url(), TEAM, API_TOKEN, API_TOKEN, port);
+                """, port, dir, relay.url(), TEAM, port, API_TOKEN, API_TOKEN, port);
         fakes.ifPresent(fake -> out.printf("""
                 Every channel type (plugins from %s), replies to fake provider APIs at %s, which print each call.
                 Send a provider-signed test message to each:

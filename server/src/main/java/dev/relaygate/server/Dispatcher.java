@@ -50,6 +50,7 @@ final class Dispatcher {
     private final Clock clock;
     private final Sleeper sleeper;
     private final GatewayMetrics metrics;
+    private final EventFeed feed;
     // A lane per conversation with work; guarded by itself. A lane is removed, under the lock, once its worker finds
     // it empty, so an entry is never added to a lane whose worker has left.
     private final Map<String, ArrayDeque<Inbox.Entry>> lanes = new HashMap<>();
@@ -60,7 +61,8 @@ final class Dispatcher {
     private Thread loop;
 
     Dispatcher(Inbox inbox, EventHandler handler, Map<String, Channel> channels, RetrySchedule schedule,
-               int maxConcurrency, long maxBytesInFlight, Clock clock, Sleeper sleeper, GatewayMetrics metrics) {
+               int maxConcurrency, long maxBytesInFlight, Clock clock, Sleeper sleeper, GatewayMetrics metrics,
+               EventFeed feed) {
         this.inbox = inbox;
         this.handler = handler;
         this.channels = channels;
@@ -72,6 +74,7 @@ final class Dispatcher {
         this.clock = clock;
         this.sleeper = sleeper;
         this.metrics = metrics;
+        this.feed = feed;
     }
 
     void start() {
@@ -186,6 +189,7 @@ final class Dispatcher {
             }
             if (tried.get().failure().isEmpty()) {
                 inbox.done(entry);
+                feed.handled(tried.get().event(), entry.attempt(), entry.id());
                 return;
             }
             Failure f = tried.get().failure().get();
@@ -195,12 +199,14 @@ final class Dispatcher {
                         + what + ": " + f.logged());
                 inbox.dead(entry, f.message());
                 metrics.deadLetter(entry.channel());
+                feed.dead(what, entry.attempt(), entry.id(), f.message());
                 return;
             }
             Duration pause = schedule.pauseAfter(entry.attempt(), f.retryAfter(), ThreadLocalRandom.current());
             LOGGER.log(Level.WARNING, "Delivery " + entry.id() + " try " + entry.attempt() + " of " + what
                     + " failed, next in " + pause + ": " + f.logged());
             inbox.retry(entry, clock.instant().plus(pause), f.message());
+            feed.retrying(what, entry.attempt(), entry.id(), f.message());
             if (stopping) {
                 return; // the retry is recorded with its time; the next start keeps it
             }

@@ -23,7 +23,6 @@ import io.helidon.webserver.observe.health.HealthObserverConfig;
 
 import dev.relaygate.api.Endpoint;
 import dev.relaygate.api.SettingsException;
-import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.StateStore;
@@ -40,6 +39,7 @@ import dev.relaygate.server.store.SqliteState;
  */
 final class Gateway implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Gateway.class.getName());
+    private static final Duration SAMPLE_EVERY = Duration.ofSeconds(10);
 
     /** Lifecycle; webhooks are accepted only while ACCEPTING (503 {@code not ready} otherwise). */
     enum Phase { CREATED, STARTING, ACCEPTING, STOPPING, STOPPED }
@@ -55,10 +55,12 @@ final class Gateway implements AutoCloseable {
     private final Map<String, Channel> channels;
     private final Inbox inbox;
     private final Ingress ingress;
+    private final EventFeed feed;
     private final Dispatcher dispatcher;
     private final WebServer server;
     private final String listenAddress;
     private volatile Phase phase = Phase.CREATED;
+    private volatile Thread sampler;
 
     private Gateway(Config config, Clock clock, Sleeper sleeper) {
         ConfigSettings settings = new ConfigSettings(config.get("relaygate"));
@@ -89,6 +91,7 @@ final class Gateway implements AutoCloseable {
             }
             opened.add(inbox);
             metrics.inbox(inbox.backlog(), clock);
+            this.feed = new EventFeed(clock, inbox.backlog());
             this.channels = Collections.unmodifiableMap(channels(specs, clock));
             opened.addAll(channels.values());
             this.shutdownGrace = GatewayConfig.shutdownGrace(settings);
@@ -96,14 +99,14 @@ final class Gateway implements AutoCloseable {
             opened.add(ingress);
             this.dispatcher = new Dispatcher(inbox, handler, channels, GatewayConfig.retrySchedule(settings),
                                              GatewayConfig.maxConcurrency(settings), GatewayConfig.dispatchBytes(settings),
-                                             clock, sleeper, metrics);
+                                             clock, sleeper, metrics, feed);
             Map<String, Endpoint> endpoints = endpoints(channels);
             List<ChannelReadiness> readiness = new ArrayList<>();
             channels.forEach((name, channel) -> readiness.add(
                     new ChannelReadiness(name, specs.get(name).found().provider().type(), channel, this)));
             HealthObserverConfig.Builder health = HealthObserver.builder().details(true).useSystemServices(false);
             readiness.forEach(health::addCheck);
-            ApiRoutes api = new ApiRoutes(channels, readiness, inbox, GatewayConfig.apiToken(settings));
+            ApiRoutes api = new ApiRoutes(channels, readiness, inbox, GatewayConfig.apiToken(settings), metrics, feed);
             this.listenAddress = config.get("server.host").asString().orElse("0.0.0.0") + ":"
                                  + config.get("server.port").asInt().orElse(8080);
             this.server = WebServer.builder()
@@ -148,6 +151,7 @@ final class Gateway implements AutoCloseable {
                                        + " (address in use or not permitted)");
         }
         dispatcher.start();
+        sampler = Thread.ofVirtual().name("relaygate-console-sampler").start(this::sample);
         channels.forEach((name, channel) -> {
             try {
                 channel.start();
@@ -161,6 +165,18 @@ final class Gateway implements AutoCloseable {
         LOGGER.log(Level.INFO, "Relaygate accepting on port " + server.port() + " with channels " + channels.keySet()
                 + ", data in " + dataDir.path());
         return this;
+    }
+
+    // The console's backlog chart: a sample every few seconds, so that a backlog that sits still is still drawn.
+    private void sample() {
+        try {
+            while (true) {
+                Thread.sleep(SAMPLE_EVERY);
+                feed.sampleBacklog();
+            }
+        } catch (InterruptedException e) {
+            // stopping
+        }
     }
 
     int port() {
@@ -190,6 +206,9 @@ final class Gateway implements AutoCloseable {
         }
         // New webhooks get 503 "not ready" while running handler calls finish; then the server and the store close.
         phase = Phase.STOPPING;
+        if (sampler != null) {
+            sampler.interrupt();
+        }
         dispatcher.stop(shutdownGrace);
         if (server.isRunning()) {
             server.stop();
@@ -206,13 +225,14 @@ final class Gateway implements AutoCloseable {
 
     private void routing(HttpRouting.Builder routing, Map<String, Endpoint> endpoints, Clock clock, ApiRoutes api) {
         channels.forEach((name, channel) -> {
-            WebhookRoute route = new WebhookRoute(name, channel, inbox, ingress, this::accepting, clock, metrics);
+            WebhookRoute route = new WebhookRoute(name, channel, inbox, ingress, this::accepting, clock, metrics, feed);
             routing.post(channel.path(), route::handle);
             routing.any(channel.path(), route::methodNotAllowed);
         });
         endpoints.values().forEach(endpoint -> routing.route(Method.create(endpoint.method()), endpoint.path(),
                                                              (req, res) -> endpoint(req, res, endpoint, clock, api)));
         routing.get("/observe/metrics", metrics::scrape);
+        Console.register(routing);
         api.register(routing);
         api.registerFallback(routing);
     }
@@ -232,14 +252,8 @@ final class Gateway implements AutoCloseable {
             ApiRoutes.refuse(res);
             return;
         }
-        WebhookRequest.Builder request = WebhookRequest.builder()
-                .method(req.prologue().method().text())
-                .path(req.path().rawPath())
-                .remoteAddress(req.remotePeer().host())
-                .receivedAt(clock.instant());
-        req.query().names().forEach(q -> req.query().all(q).forEach(v -> request.query(q, v)));
         try {
-            WebhookRoute.send(res, endpoint.handler().apply(request.build()));
+            WebhookRoute.send(res, endpoint.handler().apply(WebhookRoute.requestOf(req, clock).build()));
         } catch (RuntimeException e) {
             LOGGER.log(Level.ERROR, "Endpoint " + endpoint.method() + " " + endpoint.path() + " failed", e);
             JsonErrors.send(res, 500, "internal error");

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.http.HeaderNames;
@@ -57,6 +58,20 @@ final class GatewayMetrics {
         webhooks.computeIfAbsent(channel + '\0' + outcome, key -> Counter.builder("relaygate.webhook.requests")
                 .tags("channel", channel, "outcome", outcome.toLowerCase(Locale.ROOT).replace(' ', '_'))
                 .register(registry)).increment();
+    }
+
+    /**
+     * The webhooks a channel took so far, by outcome ({@code accepted}, {@code duplicate}, {@code invalid signature},
+     * ...), for the console.
+     */
+    Map<String, Long> webhookCounts(String channel) {
+        Map<String, Long> counts = new TreeMap<>();
+        webhooks.forEach((key, counter) -> {
+            if (key.startsWith(channel + '\0')) {
+                counts.put(key.substring(channel.length() + 1), (long) counter.count());
+            }
+        });
+        return counts;
     }
 
     void handled(String channel, Duration duration, boolean failed) {

@@ -50,10 +50,11 @@ final class WebhookRoute {
     private final BooleanSupplier accepting;
     private final Clock clock;
     private final GatewayMetrics metrics;
+    private final EventFeed feed;
     private final ThrottledLog rejections = new ThrottledLog(LOGGER);
 
     WebhookRoute(String name, Channel channel, Inbox inbox, Ingress ingress, BooleanSupplier accepting, Clock clock,
-                 GatewayMetrics metrics) {
+                 GatewayMetrics metrics, EventFeed feed) {
         this.name = name;
         this.channel = channel;
         this.inbox = inbox;
@@ -61,6 +62,7 @@ final class WebhookRoute {
         this.accepting = accepting;
         this.clock = clock;
         this.metrics = metrics;
+        this.feed = feed;
     }
 
     void handle(ServerRequest req, ServerResponse res) {
@@ -120,6 +122,9 @@ final class WebhookRoute {
                     LOGGER.log(Level.DEBUG, "Channel " + name + ": a duplicate of a stored event, acknowledged again");
                 }
                 metrics.webhook(name, offer == Inbox.Offer.STORED ? "accepted" : "duplicate");
+                if (offer == Inbox.Offer.STORED) {
+                    feed.stored(events.events());
+                }
                 events.answer().ifPresentOrElse(answer -> send(res, answer), () -> {
                     res.header(HeaderValues.CONTENT_TYPE_JSON);
                     res.send(OK);
@@ -134,6 +139,13 @@ final class WebhookRoute {
     }
 
     private WebhookRequest.Builder headers(ServerRequest req) {
+        return requestOf(req, clock);
+    }
+
+    /**
+     * A request's line, peer, headers and query, as the SPI sees them (the body comes later, when it is read).
+     */
+    static WebhookRequest.Builder requestOf(ServerRequest req, Clock clock) {
         WebhookRequest.Builder request = WebhookRequest.builder()
                 .method(req.prologue().method().text())
                 .path(req.path().rawPath())

@@ -51,7 +51,8 @@ class DispatcherTest {
         List<Duration> pauses = new CopyOnWriteArrayList<>();
         Channel channel = new FaultyChannelProvider().create(TestContext.of("c", Map.of(), clock));
         Dispatcher dispatcher = new Dispatcher(inbox, (event, attempt, replies) -> handled.add(event), Map.of("c", channel),
-                                               RetrySchedule.DEFAULT, 4, 1 << 20, clock, pauses::add, new GatewayMetrics());
+                                               RetrySchedule.DEFAULT, 4, 1 << 20, clock, pauses::add, new GatewayMetrics(),
+                                               new EventFeed(clock, inbox.backlog()));
         memory.offer(List.of(ChannelEvent.of("after-the-error", "c", "message", "p", "s", "conv", Optional.empty(), "u", "u", "",
                                               "{}", clock.instant())));
         dispatcher.start();

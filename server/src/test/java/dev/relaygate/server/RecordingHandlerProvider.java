@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import dev.relaygate.api.ApprovalRequest;
 import dev.relaygate.api.Attempt;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.HandlerException;
 import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.spi.EventHandler;
 import dev.relaygate.api.spi.HandlerContext;
@@ -18,7 +19,7 @@ import dev.relaygate.api.spi.HandlerProvider;
 /**
  * A test handler ({@code type: recording}, {@code id: <test id>}) that records every event it is given, can be held
  * at a gate (all events, or one conversation's), throws on events whose text is {@code boom}, asks for approval on {@code needs approval} and answers
- * approval decisions.
+ * approval decisions; while {@code down}, refuses every event for good.
  */
 public final class RecordingHandlerProvider implements HandlerProvider {
     static final ApprovalRequest APPROVAL = new ApprovalRequest("5b0c5e8e-3c1a-4f7e-9a43-0a4c8f1d2e77", "deploy",
@@ -52,6 +53,9 @@ public final class RecordingHandlerProvider implements HandlerProvider {
             }
             recorder.attempts.add(attempt);
             recorder.events.add(event);
+            if (recorder.down) {
+                throw HandlerException.giveUp("the agent is down");
+            }
             if (event.text().equals("boom")) {
                 throw new IllegalStateException("boom");
             }
@@ -73,6 +77,8 @@ public final class RecordingHandlerProvider implements HandlerProvider {
         final Semaphore entered = new Semaphore(0);
         final Map<String, Semaphore> conversationGates = new ConcurrentHashMap<>();
         final BlockingQueue<Attempt> attempts = new LinkedBlockingQueue<>();
+        /** While set, every event is refused for good (a dead letter at once). */
+        volatile boolean down;
 
         ChannelEvent next() throws InterruptedException {
             ChannelEvent event = events.poll(10, TimeUnit.SECONDS);

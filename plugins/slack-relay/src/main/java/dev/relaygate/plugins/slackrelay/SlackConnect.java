@@ -22,7 +22,8 @@ import jakarta.json.spi.JsonProvider;
  * <ul>
  *     <li>{@code GET /api/v1/channels/<name>/connect} (bearer): a one-time nonce (UUID v4, expires after ten minutes,
  *     one pending per channel), then a 302 to the URL from the relay's {@code GET /oauth/slack/auth}. It always starts
- *     a new flow, so the dead end of 5.8 cannot happen.</li>
+ *     a new flow, so the dead end of 5.8 cannot happen. With {@code Accept: application/json} (the console) the URL
+ *     comes as {@code {"ok":true,"url":…}} instead of the redirect.</li>
  *     <li>{@code GET /oauth/slack/callback} (key {@code callback-path}): the steps of 5.2, every outcome an HTML page
  *     with status 200. Failures are limited per client ({@link CallbackFailures}); the callback that brings the
  *     pending nonce is never refused.</li>
@@ -68,7 +69,12 @@ final class SlackConnect {
         Instant expires = context.clock().instant().plus(NONCE_LIFETIME);
         context.state().put(NONCE_KEY, nonce + " " + expires.getEpochSecond());
         try {
-            return WebhookResponse.redirect(relay.get().authUrl(nonce));
+            String url = relay.get().authUrl(nonce);
+            // The console fetches with its bearer token and cannot read a redirect's Location: it asks for JSON.
+            if (request.visibleHeader("Accept").filter(accept -> accept.contains("application/json")).isPresent()) {
+                return WebhookResponse.json(200, JSON.createObjectBuilder().add("ok", true).add("url", url).build().toString());
+            }
+            return WebhookResponse.redirect(url);
         } catch (ChannelException e) {
             context.logger().log(System.Logger.Level.WARNING, "Starting Slack OAuth failed: " + e.getMessage());
             return error(502, e.getMessage());
