@@ -6,6 +6,7 @@ import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -132,7 +133,17 @@ class ApiTest {
         assertThat(answer.status(), is(200));
         assertThat(answer.json(), is(Json.createReader(new StringReader("""
                 {"ok":true,"channels":[{"name":"slack","type":"slack-relay","path":"/relay/events","ready":true,\
-                "reason":"ready"}]}""")).readObject()));
+                "reason":"ready","webhooks":{}}]}""")).readObject()));
+
+        // Webhooks are counted by outcome.
+        try (Http1ClientResponse forged = gw.post("/relay/events", "{}", "X-Relay-Timestamp", Long.toString(TestGateway.NOW),
+                                                  "X-Relay-Signature", "sha256=" + "0".repeat(64))) {
+            assertThat(forged.status().code(), is(401));
+        }
+        assertThat(relay.message("direct_message", "D1", "counted", Optional.empty()).status(), is(200));
+        assertThat(api("GET", "/api/v1/channels", null).json().getJsonArray("channels").getJsonObject(0)
+                           .getJsonObject("webhooks"),
+                   is(Json.createReader(new StringReader("{\"accepted\":1,\"invalid signature\":1}")).readObject()));
 
         // The same channel before any workspace is connected.
         gw.close();
