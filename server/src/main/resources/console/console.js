@@ -140,7 +140,10 @@ async function disconnect(name) {
 
 // ---- live events ----
 
+// The stream starts with the recent events and may then repeat a change they already hold: the newest seq wins.
 function remember(item) {
+  const known = events.get(item.key);
+  if (known && known.seq >= item.seq) return;
   events.delete(item.key);
   events.set(item.key, item);
   while (events.size > MAX_ROWS) events.delete(events.keys().next().value);
@@ -168,9 +171,6 @@ async function startStream() {
   stream = controller;
   while (stream === controller && token()) {
     try {
-      const { events: recent } = await api('/api/v1/events');
-      recent.forEach(remember);
-      renderEvents();
       const response = await fetch('/api/v1/events/stream',
           { headers: { Authorization: 'Bearer ' + token() }, signal: controller.signal });
       if (!response.ok) throw new Error('HTTP ' + response.status);

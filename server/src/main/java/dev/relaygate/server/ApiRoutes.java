@@ -89,7 +89,9 @@ final class ApiRoutes {
     }
 
     /**
-     * Server-sent events: each change of a recent event as one {@code data:} line of JSON, a comment every 15 s to
+     * Server-sent events: the recent events, then each change of one as one {@code data:} line of JSON (subscribed
+     * before the recent ones are read, so nothing falls between; a change already in them comes again with its
+     * {@code seq}, which readers compare), a comment every 15 s to
      * keep the connection, and the end of the stream when the reader falls behind ({@link EventFeed#QUEUE} changes) so
      * that it reconnects and reloads {@code /api/v1/events}. At most {@link EventFeed#MAX_SUBSCRIBERS} at once.
      */
@@ -106,6 +108,9 @@ final class ApiRoutes {
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         try (EventFeed.Subscription subscription = opened.get(); SseSink sink = res.sink(SseSink.TYPE)) {
             sink.emit(SseEvent.builder().comment("relaygate events").build());
+            for (EventFeed.Item item : feed.recent()) {
+                sink.emit(SseEvent.create(item.json().toString()));
+            }
             while (!subscription.cut()) {
                 Optional<EventFeed.Item> item = subscription.next(KEEP_ALIVE);
                 if (item.isPresent()) {

@@ -21,7 +21,7 @@ public final class Main {
     private static final String USAGE = "usage: relaygate-server.jar [serve] [--config FILE] | check-config "
             + "[--config FILE] | demo [--port N] [--relay-port N] [--channels slack|all] | send [--relay URL] [--type T] "
             + "[--channel C] [--thread TS] TEXT | send --config FILE --via CHANNEL [--conversation C] [--thread T] "
-            + "[--key FILE] [--gateway URL] TEXT";
+            + "[--key FILE] [--gateway URL] TEXT | new-channel NAME";
 
     private Main() {
     }
@@ -49,6 +49,8 @@ public final class Main {
                 case "check-config" -> System.exit(checkConfig(rest, System.out, System.err));
                 case "demo" -> Demo.run(rest, System.out);
                 case "send" -> System.exit(Demo.send(rest, System.out));
+                case "new-channel" -> NewChannel.run(rest, Path.of(System.getProperty(GatewayConfig.BASE_DIR, ".")),
+                                                     System.out);
                 default -> throw new StartupException("unknown command '" + command + "'; " + USAGE);
             }
         } catch (StartupException e) {

@@ -105,6 +105,20 @@ class ConsoleApiTest {
                 assertThat(changes.get(1).getInt("attempt"), is(1));
                 assertThat(changes.get(1).getString("delivery_id"), startsWith("msg_"));
             }
+            // A new stream starts with the recent events.
+            HttpResponse<java.io.InputStream> again = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.port() + "/api/v1/events/stream"))
+                            .header("Authorization", "Bearer " + TOKEN).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(again.body(), StandardCharsets.UTF_8))) {
+                String line = lines.readLine();
+                while (!line.startsWith("data:")) {
+                    line = lines.readLine();
+                }
+                JsonObject first = JsonBodies.object(line.substring(5).strip()).orElseThrow();
+                assertThat(first.getString("text"), is("hi live"));
+                assertThat(first.getString("state"), is("handled"));
+            }
             JsonObject recent = get(gw, "/api/v1/events");
             assertThat(recent.getJsonArray("events").size(), is(1));
             assertThat(recent.getJsonArray("events").getJsonObject(0).getString("state"), is("handled"));

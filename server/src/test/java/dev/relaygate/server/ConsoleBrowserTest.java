@@ -126,6 +126,7 @@ class ConsoleBrowserTest {
 
         // A message turns handled, live.
         tab("events");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("live"), "live"));
         assertThat(relay.message("direct_message", "D1", "hello console", Optional.empty()).status(), is(200));
         gw.recorder.next();
         WebElement handled = waitForRow("hello console", "handled");
