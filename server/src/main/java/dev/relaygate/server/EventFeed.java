@@ -97,6 +97,10 @@ final class EventFeed {
         this.backlog = backlog;
     }
 
+    /**
+     * Events just acknowledged. Told after the answer, when the dispatcher may have handled one already: a state it
+     * has is never put back to stored.
+     */
     void stored(List<ChannelEvent> events) {
         for (ChannelEvent event : events) {
             publish(event, "stored", 0, Optional.empty(), Optional.empty());
@@ -197,6 +201,9 @@ final class EventFeed {
         Item item;
         synchronized (this) {
             String key = event.channel() + ':' + event.scope() + ':' + event.id();
+            if (state.equals("stored") && recent.containsKey(key) && !recent.get(key).state().equals("stored")) {
+                return;
+            }
             recent.remove(key);
             item = new Item(++seq, key, clock.instant(), event.channel(), event.type(), event.conversation(), event.thread(),
                             event.senderName().isEmpty() ? event.senderId() : event.senderName(), cut(event.text(), MAX_TEXT),

@@ -13,7 +13,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 
 /**
- * The event as the {@code forward} handler posts it: schema {@value #SCHEMA}, documented in the README. Fields are
+ * The event as the {@code forward} handler posts it: schema {@value #SCHEMA}, documented in docs/agent.md. Fields are
  * only ever added within a schema version.
  */
 final class EventJson {

@@ -122,13 +122,13 @@ final class WebhookRoute {
                     LOGGER.log(Level.DEBUG, "Channel " + name + ": a duplicate of a stored event, acknowledged again");
                 }
                 metrics.webhook(name, offer == Inbox.Offer.STORED ? "accepted" : "duplicate");
-                if (offer == Inbox.Offer.STORED) {
-                    feed.stored(events.events());
-                }
                 events.answer().ifPresentOrElse(answer -> send(res, answer), () -> {
                     res.header(HeaderValues.CONTENT_TYPE_JSON);
                     res.send(OK);
                 });
+                if (offer == Inbox.Offer.STORED) {
+                    feed.stored(events.events());
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * The console in a real browser: Debian's Chromium, headless, through its chromedriver (nothing is downloaded), against
  * a gateway with the dev relay and the recording handler. Signs in, sees the channel ready, watches a message turn
  * handled live, watches a refused one become a dead letter, replays it, and checks that a message text that is HTML
- * stays text. Screenshots of each view go to {@code target/console-screenshots/} (the README's pictures are these).
+ * stays text. Screenshots of each view go to {@code target/console-screenshots/} (the console pictures in docs/ are these).
  */
 class ConsoleBrowserTest {
     private static final String TOKEN = "console-test-token-0123456789";

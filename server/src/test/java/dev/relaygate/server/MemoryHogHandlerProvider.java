@@ -22,6 +22,9 @@ public final class MemoryHogHandlerProvider implements HandlerProvider {
     @Override
     public EventHandler create(HandlerContext context) {
         return (event, attempt, replies) -> {
+            // The handler may start before the webhook's answer is written; a JVM that ends at once would take the
+            // answer with it. The test is about how the JVM ends, so the answer goes out first.
+            Thread.sleep(1000);
             List<byte[]> hog = new ArrayList<>();
             while (true) {
                 hog.add(new byte[1 << 20]);
