@@ -25,9 +25,10 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * {@code new-channel} as a plugin author uses it: run in a copy of this checkout, the generated module is built with
- * Maven (offline, the suite's own build has fetched everything), its test passes unedited, and its jar, dropped into
- * a gateway's plugins folder, takes a signed event.
+ * {@code bin/relaygate new-channel} as a plugin author uses it: run in a copy of this checkout (the script builds the
+ * server there first, as in a fresh clone), the generated module is built with Maven (offline: the suite's own build
+ * has fetched everything), its test passes unedited, and its jar, dropped into a gateway's plugins folder, takes a
+ * signed event.
  */
 class NewChannelTest {
     @TempDir
@@ -37,9 +38,9 @@ class NewChannelTest {
     void theGeneratedPluginBuildsPassesItsTestAndLoadsIntoAGateway() throws Exception {
         Path checkout = dir.resolve("checkout");
         copy(Path.of("..").toAbsolutePath().normalize(), checkout);
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        NewChannel.run(new String[] {"my-chat"}, checkout, new PrintStream(printed, true, StandardCharsets.UTF_8));
-        assertThat(printed.toString(StandardCharsets.UTF_8), containsString("mvn -B -ntp -pl plugins/my-chat -am package"));
+        String printed = run(checkout, dir.resolve("new-channel.log"), "bin/relaygate", "new-channel", "my-chat");
+        assertThat(printed, containsString("relaygate: made the channel plugin my-chat in plugins/my-chat"));
+        assertThat(printed, containsString("mvn -B -ntp -pl plugins/my-chat -am package"));
         assertThat(Files.readString(checkout.resolve("pom.xml")), containsString("<module>plugins/my-chat</module>"));
         assertThat(Files.exists(checkout.resolve("plugins/my-chat/src/main/java/dev/relaygate/plugins/mychat/MyChatChannel.java")),
                    is(true));
@@ -49,14 +50,8 @@ class NewChannelTest {
         assertThat(assertThrows(StartupException.class, () -> NewChannel.run(new String[] {"My Chat"}, checkout, System.out))
                            .getMessage(), containsString("usage: new-channel NAME"));
 
-        Path log = dir.resolve("build.log");
-        ProcessBuilder maven = new ProcessBuilder("mvn", "-B", "-ntp", "-o", "-pl", "plugins/my-chat", "-am", "package")
-                .directory(checkout.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        maven.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process build = maven.start();
-        assertThat("the build finished in time", build.waitFor(5, TimeUnit.MINUTES), is(true));
-        String output = Files.readString(log);
-        assertThat(output, build.exitValue(), is(0));
+        String output = run(checkout, dir.resolve("build.log"), "mvn", "-B", "-ntp", "-o", "-pl", "plugins/my-chat", "-am",
+                            "package");
         assertThat(output, containsString("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0, Time elapsed"));
         assertThat(output, containsString("in dev.relaygate.plugins.mychat.MyChatChannelTest"));
 
@@ -89,6 +84,18 @@ class NewChannelTest {
             assertThat(event.conversation(), is("room-1"));
             assertThat(event.text(), is("hi plugin"));
         }
+    }
+
+    /** Runs a command in the checkout with this JVM's JDK; returns its output once it succeeded. */
+    private static String run(Path checkout, Path log, String... command) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(checkout.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
+        assertThat(String.join(" ", command) + " finished in time", process.waitFor(5, TimeUnit.MINUTES), is(true));
+        String output = Files.readString(log);
+        assertThat(output, process.exitValue(), is(0));
+        return output;
     }
 
     /** The checkout without build output, Git data or local state. */
