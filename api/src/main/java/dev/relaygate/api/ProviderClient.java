@@ -30,6 +30,8 @@ import java.util.function.Function;
 import dev.relaygate.api.spi.Counters;
 
 import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 
 /**
  * Calls a provider's HTTP API for a channel (Telegram, Discord, GitHub, a reply URL), with the rules every such call
@@ -220,6 +222,27 @@ public final class ProviderClient implements AutoCloseable {
             }
             sleep(wait);
         }
+    }
+
+    /**
+     * Makes a call whose success is a 2xx (with a JSON object, or no body). Any other answer fails with the provider's
+     * own words, taken from {@code errorField} of its JSON ({@code message}, {@code description}), retryable for a 5xx
+     * only: a refusal does not change on a retry.
+     *
+     * @param request    the call
+     * @param errorField the field of an error answer that says what went wrong
+     * @return the answer's JSON object, empty when it had none
+     * @throws ChannelException as {@link #call}, and for a refusal
+     */
+    public JsonObject callForObject(Request request, String errorField) {
+        Answer answer = call(request);
+        JsonObject json = answer.json().orElse(JsonValue.EMPTY_JSON_OBJECT);
+        if (answer.ok()) {
+            return json;
+        }
+        Optional<String> words = json.get(errorField) instanceof JsonString text ? Optional.of(text.getString())
+                : Optional.empty();
+        throw new ChannelException(failure(request, answer, words), answer.status() >= 500);
     }
 
     /**

@@ -8,7 +8,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.http.HeaderNames;
@@ -73,9 +71,8 @@ public final class DevRelay implements AutoCloseable {
     private final Map<String, Deque<Scripted>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Approval> approvals = new ConcurrentHashMap<>();
     private final Queue<Hold> holds = new ConcurrentLinkedQueue<>();
-    private final List<Recorded> requests = new ArrayList<>();
+    private final CallLog<Recorded> requests = new CallLog<>();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition recorded = lock.newCondition();
     private final AtomicLong sequence = new AtomicLong();
     private volatile Secret secret = newSecret();
     private volatile URI gateway;
@@ -293,12 +290,7 @@ public final class DevRelay implements AutoCloseable {
      * @return a copy of the list
      */
     public List<Recorded> requests() {
-        lock.lock();
-        try {
-            return List.copyOf(requests);
-        } finally {
-            lock.unlock();
-        }
+        return requests.all();
     }
 
     /**
@@ -308,7 +300,7 @@ public final class DevRelay implements AutoCloseable {
      * @return them, in order
      */
     public List<Recorded> requests(String path) {
-        return requests().stream().filter(r -> r.path().equals(path)).toList();
+        return requests.matching(r -> r.path().equals(path));
     }
 
     /**
@@ -321,23 +313,7 @@ public final class DevRelay implements AutoCloseable {
      * @throws InterruptedException when interrupted
      */
     public Recorded await(String path, int n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (true) {
-                List<Recorded> matching = requests.stream().filter(r -> r.path().equals(path)).toList();
-                if (matching.size() >= n) {
-                    return matching.get(n - 1);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("no request " + n + " to " + path + " within " + timeout);
-                }
-                recorded.await(left, TimeUnit.NANOSECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
+        return requests.await(r -> r.path().equals(path), path, n, timeout);
     }
 
     /**
@@ -458,13 +434,7 @@ public final class DevRelay implements AutoCloseable {
             Recorded request = new Recorded(req.prologue().method().text(), req.path().path(), query,
                                             req.headers().first(HeaderNames.AUTHORIZATION), body);
             Scripted answer = answer(req, request, handler);
-            lock.lock();
-            try {
-                requests.add(request);
-                recorded.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            requests.add(request);
             res.status(Status.create(answer.status()));
             answer.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
             res.send(answer.body());

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,10 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -73,9 +69,7 @@ public final class FakeProviders implements AutoCloseable {
     private final PrintStream out;
     private final WebServer server;
     private final Map<String, Deque<Scripted>> scripts = new ConcurrentHashMap<>();
-    private final List<Call> calls = new ArrayList<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition recorded = lock.newCondition();
+    private final CallLog<Call> calls = new CallLog<>();
     private final AtomicLong ids = new AtomicLong(1000);
 
     /**
@@ -204,12 +198,7 @@ public final class FakeProviders implements AutoCloseable {
      * @return them
      */
     public List<Call> calls(String name) {
-        lock.lock();
-        try {
-            return calls.stream().filter(c -> c.name().equals(name)).toList();
-        } finally {
-            lock.unlock();
-        }
+        return calls.matching(c -> c.name().equals(name));
     }
 
     /**
@@ -218,12 +207,7 @@ public final class FakeProviders implements AutoCloseable {
      * @return them
      */
     public List<Call> calls() {
-        lock.lock();
-        try {
-            return List.copyOf(calls);
-        } finally {
-            lock.unlock();
-        }
+        return calls.all();
     }
 
     /**
@@ -237,24 +221,7 @@ public final class FakeProviders implements AutoCloseable {
      * @throws AssertionError       when it does not come in time
      */
     public Call await(String name, int n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (true) {
-                List<Call> matching = calls.stream().filter(c -> c.name().equals(name)).toList();
-                if (matching.size() >= n) {
-                    return matching.get(n - 1);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("no call " + n + " of '" + name + "' within " + timeout + "; calls: "
-                                                     + calls.stream().map(Call::name).toList());
-                }
-                recorded.await(left, TimeUnit.NANOSECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
+        return calls.await(c -> c.name().equals(name), "'" + name + "'", n, timeout);
     }
 
     private void handle(ServerRequest req, ServerResponse res) throws Exception {
@@ -270,13 +237,7 @@ public final class FakeProviders implements AutoCloseable {
                 long arrived = System.nanoTime();
                 Call call = new Call(name, method, path, Map.copyOf(headers), body, arrived, 0, "");
                 Scripted answer = answer(call, match);
-                lock.lock();
-                try {
-                    calls.add(new Call(name, method, path, call.headers(), body, arrived, answer.status(), answer.body()));
-                    recorded.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+                calls.add(new Call(name, method, path, call.headers(), body, arrived, answer.status(), answer.body()));
                 res.status(Status.create(answer.status()));
                 answer.headers().forEach((header, value) -> res.header(HeaderNames.create(header), value));
                 res.send(answer.body());

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.ProviderClient.Answer;
 import dev.relaygate.api.ProviderClient.Request;
@@ -15,8 +14,6 @@ import dev.relaygate.api.Secret;
 
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /**
  * Discord REST calls. A {@code 429} is waited out with its JSON {@code retry_after} (seconds, fractional); a route
@@ -64,13 +61,7 @@ final class DiscordApi {
     }
 
     private JsonObject call(Request request) {
-        Answer answer = client.call(request);
-        JsonObject json = answer.json().orElse(JsonValue.EMPTY_JSON_OBJECT);
-        if (answer.ok()) {
-            return json;
-        }
-        Optional<String> message = json.get("message") instanceof JsonString m ? Optional.of(m.getString()) : Optional.empty();
-        throw new ChannelException(client.failure(request, answer, message), answer.status() >= 500);
+        return client.callForObject(request, "message");
     }
 
     private static Map<String, String> headers() {

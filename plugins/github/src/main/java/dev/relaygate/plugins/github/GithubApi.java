@@ -16,8 +16,6 @@ import dev.relaygate.api.Secret;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /**
  * GitHub REST calls with {@code Authorization: Bearer}, {@code Accept: application/vnd.github+json} and
@@ -53,13 +51,7 @@ final class GithubApi {
                                               "X-GitHub-Api-Version", API_VERSION,
                                               "User-Agent", "relaygate"),
                                        Json.createObjectBuilder().add("body", body).build());
-        Answer answer = client.call(request);
-        JsonObject json = answer.json().orElse(JsonValue.EMPTY_JSON_OBJECT);
-        if (answer.ok()) {
-            return json;
-        }
-        Optional<String> message = json.get("message") instanceof JsonString m ? Optional.of(m.getString()) : Optional.empty();
-        throw new ChannelException(client.failure(request, answer, message), answer.status() >= 500);
+        return client.callForObject(request, "message");
     }
 
     void close() {

@@ -14,7 +14,6 @@ import dev.relaygate.api.Secret;
 
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 /**
@@ -46,14 +45,11 @@ final class TelegramApi {
                 "the telegram channel " + channel + " cannot send: set relaygate.channels." + channel + ".bot-token", false));
         Request request = Request.json(method, method, "POST", URI.create(base + "/bot" + bot.text() + "/" + method),
                                        Map.of(), body);
-        Answer answer = client.call(request);
-        JsonObject json = answer.json().orElse(JsonValue.EMPTY_JSON_OBJECT);
-        if (answer.ok() && json.getBoolean("ok", false)) {
-            return json.getOrDefault("result", JsonValue.TRUE);
+        JsonObject json = client.callForObject(request, "description");
+        if (!json.getBoolean("ok", false)) {
+            throw new ChannelException("Telegram " + method + " answered without \"ok\":true", false);
         }
-        Optional<String> description = json.get("description") instanceof JsonString d ? Optional.of(d.getString())
-                : Optional.empty();
-        throw new ChannelException(client.failure(request, answer, description), answer.status() >= 500);
+        return json.getOrDefault("result", JsonValue.TRUE);
     }
 
     void close() {
