@@ -246,6 +246,34 @@ public final class ProviderClient implements AutoCloseable {
     }
 
     /**
+     * Sends the parts of one message in order (a text split at the provider's limit); a failure after the first part
+     * is not retryable, since a retry would post the parts already sent again.
+     *
+     * @param parts what to send, in order
+     * @param send  sends one part, returning the provider's id of the new message if it gave one
+     * @param <P>   a part
+     * @return the first part's message id
+     * @throws ChannelException the first part's failure as it is, a later one as not retryable
+     */
+    public static <P> Optional<String> sendInOrder(List<P> parts, Function<P, Optional<String>> send) {
+        Optional<String> first = Optional.empty();
+        for (int i = 0; i < parts.size(); i++) {
+            Optional<String> id;
+            try {
+                id = send.apply(parts.get(i));
+            } catch (ChannelException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                throw new ChannelException(e.getMessage() + " (after " + i + " of " + parts.size()
+                                                   + " parts were sent; not retried, so they are not posted twice)", false);
+            }
+            first = first.or(() -> id);
+        }
+        return first;
+    }
+
+    /**
      * The error text for an answer the channel refuses: provider, call and status, and the provider's own description
      * when it gave one, cut short and kept printable.
      *

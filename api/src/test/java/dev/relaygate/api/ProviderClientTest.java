@@ -138,6 +138,30 @@ class ProviderClientTest {
     }
 
     @Test
+    void aPartThatFailsAfterTheFirstIsNotRetried() {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        assertThat(ProviderClient.sendInOrder(List.of("a", "b"), part -> {
+            sent.add(part);
+            return Optional.of("id-" + part);
+        }), is(Optional.of("id-a")));
+        ChannelException first = assertThrows(ChannelException.class, () -> ProviderClient.sendInOrder(
+                List.of("a", "b"), part -> {
+                    throw new ChannelException("Telegram sendMessage failed: HTTP 502", true);
+                }));
+        assertThat("the first part's failure as it is", first.retryable(), is(true));
+        ChannelException later = assertThrows(ChannelException.class, () -> ProviderClient.sendInOrder(
+                List.of("a", "b", "c"), part -> {
+                    if (part.equals("b")) {
+                        throw new ChannelException("Telegram sendMessage failed: HTTP 502", true);
+                    }
+                    return Optional.empty();
+                }));
+        assertThat(later.getMessage(), is("Telegram sendMessage failed: HTTP 502 (after 1 of 3 parts were sent; not "
+                                                  + "retried, so they are not posted twice)"));
+        assertThat(later.retryable(), is(false));
+    }
+
+    @Test
     void textPartsKeepOrderAndNeverSplitASurrogatePair() {
         String text = "a".repeat(9) + "\uD83D\uDE00" + "b".repeat(5);
         List<String> parts = OutboundMessage.to("c", text).textParts(10);

@@ -17,6 +17,7 @@ import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
+import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.WebhookResponse;
@@ -170,22 +171,8 @@ final class DiscordChannel implements Channel {
                     + " without a bot token: set relaygate.channels." + name + ".bot-token (replies to an interaction "
                     + "within 15 minutes need only application-id)", false);
         }
-        Optional<String> first = Optional.empty();
-        for (int i = 0; i < bodies.size(); i++) {
-            JsonObject sent;
-            try {
-                sent = interaction.isPresent() ? reply(interaction.get(), bodies.get(i)) : api.createMessage(target, bodies.get(i));
-            } catch (ChannelException e) {
-                if (i == 0) {
-                    throw e;
-                }
-                throw new ChannelException(e.getMessage() + " (after " + i + " of " + bodies.size()
-                                                   + " parts were sent; not retried, so they are not posted twice)", false);
-            }
-            if (first.isEmpty()) {
-                first = text(sent, "id");
-            }
-        }
+        Optional<String> first = ProviderClient.sendInOrder(bodies, body -> text(
+                interaction.isPresent() ? reply(interaction.get(), body) : api.createMessage(target, body), "id"));
         return new Delivery(message.conversation(), message.thread(), first);
     }
 

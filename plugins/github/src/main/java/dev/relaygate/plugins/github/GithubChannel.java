@@ -13,6 +13,7 @@ import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
+import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.WebhookResponse;
@@ -123,25 +124,11 @@ final class GithubChannel implements Channel {
         if (message.text().isBlank()) {
             throw new ChannelException("GitHub cannot post an empty comment", false);
         }
-        List<String> parts = message.textParts(MAX_TEXT);
-        Optional<String> first = Optional.empty();
-        for (int i = 0; i < parts.size(); i++) {
-            JsonObject comment;
-            try {
-                comment = api.comment(message.conversation(), thread.get(), parts.get(i));
-            } catch (ChannelException e) {
-                if (i == 0) {
-                    throw e;
-                }
-                throw new ChannelException(e.getMessage() + " (after " + i + " of " + parts.size()
-                                                   + " parts were sent; not retried, so they are not posted twice)", false);
-            }
-            Optional<String> id = number(comment, "id");
+        Optional<String> first = ProviderClient.sendInOrder(message.textParts(MAX_TEXT), part -> {
+            Optional<String> id = number(api.comment(message.conversation(), thread.get(), part), "id");
             id.ifPresent(commentId -> state.put(OWN_COMMENT + commentId, "1"));
-            if (first.isEmpty()) {
-                first = id;
-            }
-        }
+            return id;
+        });
         return new Delivery(message.conversation(), thread, first);
     }
 

@@ -13,6 +13,7 @@ import dev.relaygate.api.Delivery;
 import dev.relaygate.api.Inbound;
 import dev.relaygate.api.JsonBodies;
 import dev.relaygate.api.OutboundMessage;
+import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.Rejection;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
@@ -172,23 +173,8 @@ final class TelegramChannel implements Channel {
         if (message.text().isEmpty()) {
             throw new ChannelException("Telegram cannot send an empty message", false);
         }
-        List<String> parts = message.textParts(MAX_TEXT);
-        Optional<String> first = Optional.empty();
-        for (int i = 0; i < parts.size(); i++) {
-            JsonValue sent;
-            try {
-                sent = api.call("sendMessage", Json.createObjectBuilder(common).add("text", parts.get(i)).build());
-            } catch (ChannelException e) {
-                if (i == 0) {
-                    throw e;
-                }
-                throw new ChannelException(e.getMessage() + " (after " + i + " of " + parts.size()
-                                                   + " parts were sent; not retried, so they are not posted twice)", false);
-            }
-            if (first.isEmpty()) {
-                first = resultId(sent);
-            }
-        }
+        Optional<String> first = ProviderClient.sendInOrder(message.textParts(MAX_TEXT), part -> resultId(
+                api.call("sendMessage", Json.createObjectBuilder(common).add("text", part).build())));
         return new Delivery(message.conversation(), thread, first);
     }
 
