@@ -172,7 +172,12 @@ final class Gateway implements AutoCloseable {
         try {
             while (true) {
                 Thread.sleep(SAMPLE_EVERY);
-                feed.sampleBacklog();
+                try {
+                    feed.sampleBacklog();
+                } catch (RuntimeException e) {
+                    // A chart point is not worth stopping the samples for.
+                    LOGGER.log(Level.DEBUG, "Console sample skipped: " + e);
+                }
             }
         } catch (InterruptedException e) {
             // stopping
