@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,12 +17,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.Ed25519;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.devrelay.FakeProviders;
 import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -170,5 +174,36 @@ class DiscordChannelTest {
         assertThat(missing.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
                 "relaygate.channels.discord.path: must start with '/', got 'discord'",
                 "relaygate.channels.discord.public-key: required")));
+    }
+
+    @Test
+    void afterFifteenMinutesARepliesGoesToTheChannelWithTheBotToken() throws Exception {
+        try (FakeProviders fake = FakeProviders.builder().discordBotToken("bot-secret").build().start()) {
+            TestContext.TestClock clock = new TestContext.TestClock();
+            Map<String, String> settings = Map.of("public-key", publicKeyHex, "application-id", "42",
+                                                  "bot-token", "bot-secret", "api-url", fake.discordUrl().toString());
+            Channel channel = new DiscordProvider().create(TestContext.of("discord", settings, clock));
+            String body = "{\"id\":\"i-1\",\"type\":2,\"token\":\"tok-1\",\"channel_id\":\"C5\",\"data\":{\"name\":\"x\"}}";
+            ChannelEvent event = ((Inbound.Events) channel.decode(WebhookRequest.builder()
+                    .body(body.getBytes(StandardCharsets.UTF_8)).receivedAt(clock.instant()).build())).events().getFirst();
+
+            clock.advance(Duration.ofMinutes(14));
+            channel.send(OutboundMessage.reply(event, "in time"));
+            assertThat(fake.await("discord edit-original", 1, Duration.ofSeconds(5)).path(),
+                       is("/discord/api/v10/webhooks/42/tok-1/messages/@original"));
+
+            clock.advance(Duration.ofMinutes(1));
+            channel.send(OutboundMessage.reply(event, "too late for the token"));
+            FakeProviders.Call late = fake.await("discord create-message", 1, Duration.ofSeconds(5));
+            assertThat(late.path(), is("/discord/api/v10/channels/C5/messages"));
+            assertThat(late.header("Authorization"), is(Optional.of("Bot bot-secret")));
+
+            Channel withoutBot = new DiscordProvider().create(TestContext.of("discord", Map.of(
+                    "public-key", publicKeyHex, "application-id", "42", "api-url", fake.discordUrl().toString()), clock));
+            assertThat(assertThrows(ChannelException.class, () -> withoutBot.send(OutboundMessage.reply(event, "x")))
+                               .getMessage(), is("the discord channel discord cannot post to channel C5 without a bot "
+                                                         + "token: set relaygate.channels.discord.bot-token (replies to an "
+                                                         + "interaction within 15 minutes need only application-id)"));
+        }
     }
 }

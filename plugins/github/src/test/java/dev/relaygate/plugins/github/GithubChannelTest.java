@@ -2,6 +2,7 @@ package dev.relaygate.plugins.github;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -12,14 +13,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.HmacSignature;
 import dev.relaygate.api.Inbound;
+import dev.relaygate.api.OutboundMessage;
 import dev.relaygate.api.Secret;
 import dev.relaygate.api.SettingsException;
 import dev.relaygate.api.SignedRequestVerifier;
 import dev.relaygate.api.Verdict;
 import dev.relaygate.api.WebhookRequest;
 import dev.relaygate.api.spi.Channel;
+import dev.relaygate.devrelay.DevRelay;
+import dev.relaygate.devrelay.FakeProviders;
 import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -148,5 +153,29 @@ class GithubChannelTest {
         assertThat(e.problems().stream().map(SettingsException::getMessage).toList(), is(List.of(
                 "relaygate.channels.gh.path: must start with '/', got 'github/events'",
                 "relaygate.channels.gh.secret: required")));
+    }
+
+    @Test
+    void anExhaustedRateLimitIsWaitedOutUntilItsReset() throws Exception {
+        try (FakeProviders fake = FakeProviders.builder().githubToken("ghp-test").build().start()) {
+            Channel channel = new GithubProvider().create(TestContext.of("gh", Map.of(
+                    "secret", SECRET, "token", "ghp-test", "api-url", fake.githubUrl().toString()), TestContext.CLOCK));
+            fake.script("github create-comment", DevRelay.Scripted.answer(
+                    403, "{\"message\":\"API rate limit exceeded\"}", "Content-Type", "application/json",
+                    "x-ratelimit-remaining", "0", "x-ratelimit-reset", Long.toString(TestContext.NOW + 1)));
+            assertThat(channel.send(OutboundMessage.to("acme/web", "hello").inThread("7")).messageId().isPresent(), is(true));
+            List<FakeProviders.Call> calls = fake.calls("github create-comment");
+            assertThat(calls.size(), is(2));
+            assertThat(calls.get(1).nanos() - calls.get(0).nanos() >= Duration.ofMillis(950).toNanos(), is(true));
+
+            // A 403 that is not a rate limit is a permission problem: given up with GitHub's words.
+            fake.script("github create-comment", DevRelay.Scripted.answer(
+                    403, "{\"message\":\"Resource not accessible by integration\"}", "Content-Type", "application/json"));
+            ChannelException refused = assertThrows(ChannelException.class,
+                    () -> channel.send(OutboundMessage.to("acme/web", "hello").inThread("7")));
+            assertThat(refused.getMessage(), is("GitHub create-comment failed: HTTP 403: Resource not accessible by integration"));
+            assertThat(refused.retryable(), is(false));
+            assertThat(fake.calls("github create-comment").size(), is(3));
+        }
     }
 }
