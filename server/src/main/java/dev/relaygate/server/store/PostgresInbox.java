@@ -22,10 +22,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -79,11 +75,9 @@ final class PostgresInbox implements Inbox {
     private static final System.Logger LOGGER = System.getLogger(PostgresInbox.class.getName());
     private static final String CHANNEL = "relaygate_inbox";
     private static final Duration LISTEN_SLICE = Duration.ofMillis(200);
-    private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
     private static final Duration UNREACHABLE_LOG_EVERY = Duration.ofSeconds(10);
     // Replicas prune one at a time: the key of the advisory lock that says whose turn it is.
     private static final long PRUNE_LOCK = 0x72656c6179676174L;
-    private static final int MAX_BATCH = 1024;
     private static final int PRUNE_BATCH = 500;
     private static final String ACTIVE = "('pending', 'leased', 'retry')";
     // Columns of work (alias w) and of events (alias e).
@@ -110,9 +104,7 @@ final class PostgresInbox implements Inbox {
     private final Duration dedupWindow;
     private final Clock clock;
     private final SharedBacklog backlog;
-    private final BlockingDeque<Op<?>> ops = new LinkedBlockingDeque<>();
-    private final Op<Void> stop = new Op<>(tx -> null, false, List.of(), 0);
-    private final Thread writer;
+    private final GroupCommit<Tx> writer;
     private final Thread listener;
     private final ReentrantLock lock = new ReentrantLock();
     // Held by the writer from a commit until the backlog and the handed-out sets have its changes, and by the listener
@@ -125,7 +117,6 @@ final class PostgresInbox implements Inbox {
     private final Map<String, Set<Long>> owned = new HashMap<>();
     // The newest events this process stored: usually its own lanes' (it claims the free lanes of what it stores).
     private final HotEvents hot = new HotEvents();
-    private volatile boolean closed;
     private volatile boolean reachable = true;
     // The database gone: a line every ten seconds at most, not one per webhook.
     private final AtomicLong unreachableLogged = new AtomicLong(System.nanoTime() - UNREACHABLE_LOG_EVERY.toNanos());
@@ -142,7 +133,7 @@ final class PostgresInbox implements Inbox {
         this.dedupWindow = dedupWindow;
         this.clock = clock;
         this.backlog = new SharedBacklog(capacity, maxBytes);
-        this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
+        this.writer = new GroupCommit<>(this::commit, Duration.ZERO);
         this.listener = Thread.ofPlatform().name("relaygate-inbox-listener").daemon().start(this::listen);
     }
 
@@ -155,7 +146,7 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public Offer offer(List<ChannelEvent> events) {
-        return submit(new Op<>(tx -> store(tx, events), false, List.of(), events.size())).orElse(Offer.CLOSED);
+        return submit(new LaneOp<>(tx -> store(tx, events), false, List.of(), events.size())).orElse(Offer.CLOSED);
     }
 
     /**
@@ -312,7 +303,7 @@ final class PostgresInbox implements Inbox {
     @Override
     public boolean lease(Entry entry) {
         // The lane row is share-locked first (the Op names it): no other replica can claim it until this try is recorded.
-        boolean leased = submit(new Op<>(tx -> {
+        boolean leased = submit(new LaneOp<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
                     "UPDATE work SET state = 'leased' WHERE seq = ? AND attempt = ? AND state IN ('pending', 'retry') "
                             + "AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
@@ -355,7 +346,7 @@ final class PostgresInbox implements Inbox {
     }
 
     private void finish(Entry entry, String change, List<Object> values) {
-        post(new Op<>(tx -> {
+        post(new LaneOp<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(change + " WHERE seq = ? AND state IN "
                     + ACTIVE + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
                 int i = 1;
@@ -375,7 +366,7 @@ final class PostgresInbox implements Inbox {
 
     @Override
     public void retry(Entry entry, Instant at, String error) {
-        post(new Op<>(tx -> {
+        post(new LaneOp<>(tx -> {
             try (PreparedStatement update = tx.connection.prepareStatement(
                     "UPDATE work SET state = 'retry', attempt = ?, due_at = ?, error = ? WHERE seq = ? "
                             + "AND state IN " + ACTIVE + " AND EXISTS (SELECT 1 FROM lanes WHERE lane = ? AND owner = ?)")) {
@@ -483,7 +474,7 @@ final class PostgresInbox implements Inbox {
      * seen them before: the attempts go on counting, so attempt 1 stays never a repeat.
      */
     private int revive(List<Entry> dead) {
-        return submit(new Op<>(tx -> {
+        return submit(new LaneOp<>(tx -> {
             int revived = 0;
             try (PreparedStatement update = tx.connection.prepareStatement("UPDATE work SET state = 'retry', "
                     + "attempt = attempt + 1, due_at = NULL, error = NULL, dead_at = NULL WHERE seq = ? "
@@ -506,7 +497,7 @@ final class PostgresInbox implements Inbox {
     @Override
     public boolean delete(String id) {
         OptionalLong seq = locate(id);
-        return seq.isPresent() && submit(new Op<>(tx -> {
+        return seq.isPresent() && submit(new LaneOp<>(tx -> {
             try (PreparedStatement delete = tx.connection.prepareStatement("WITH w AS (DELETE FROM work WHERE seq = ? "
                     + "AND dead_at IS NOT NULL RETURNING seq) DELETE FROM events WHERE seq IN (SELECT seq FROM w)")) {
                 delete.setLong(1, seq.getAsLong());
@@ -531,15 +522,10 @@ final class PostgresInbox implements Inbox {
      */
     @Override
     public void close() {
-        synchronized (ops) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ops.add(stop);
+        if (!writer.close()) {
+            return;
         }
         try {
-            writer.join();
             listener.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -564,54 +550,12 @@ final class PostgresInbox implements Inbox {
 
     // ---- The writer: group commit.
 
-    private <T> Optional<T> submit(Op<T> op) {
-        if (!enqueue(op)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(op.result.get());
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("inbox store failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the inbox store", e);
-        }
+    private <T> Optional<T> submit(LaneOp<T> op) {
+        return writer.submit(op);
     }
 
-    private void post(Op<Void> op) {
-        enqueue(op);
-    }
-
-    private boolean enqueue(Op<?> op) {
-        synchronized (ops) {
-            if (closed) {
-                return false;
-            }
-            ops.addLast(op);
-            return true;
-        }
-    }
-
-    private void write() {
-        List<Op<?>> batch = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping) {
-            batch.clear();
-            try {
-                batch.add(ops.take());
-                ops.drainTo(batch, MAX_BATCH - 1);
-                stopping = batch.remove(stop);
-                if (!batch.isEmpty()) {
-                    commit(batch, stopping);
-                }
-            } catch (InterruptedException e) {
-                // Only STOP ends the writer.
-            } catch (Throwable t) {
-                // Nothing may stop the writer, an OutOfMemoryError included: every caller would wait for it forever.
-                LOGGER.log(Level.ERROR, "Inbox writer failed on " + batch.size() + " operations", t);
-                batch.forEach(op -> op.result.completeExceptionally(t));
-            }
-        }
+    private void post(LaneOp<Void> op) {
+        writer.post(op);
     }
 
     /**
@@ -619,16 +563,16 @@ final class PostgresInbox implements Inbox {
      * notification. Should the database refuse an operation, each runs again in a transaction of its own, so that the
      * one that fails fails alone.
      */
-    private void commit(List<Op<?>> batch, boolean stopping) {
+    private void commit(List<GroupCommit.Op<Tx, ?>> batch, boolean stopping) {
         List<Object> results = new ArrayList<>(batch.size());
         Tx tx;
         try (Connection connection = db.connection()) {
             connection.setAutoCommit(false);
             try {
-                tx = new Tx(connection, batch.stream().mapToInt(op -> op.events).sum());
+                tx = new Tx(connection, batch.stream().mapToInt(op -> laneOp(op).events).sum());
                 lockLanes(connection, batch);
-                for (Op<?> op : batch) {
-                    results.add(op.work.apply(tx));
+                for (GroupCommit.Op<Tx, ?> op : batch) {
+                    results.add(op.apply(tx));
                 }
                 tx.notifyStored();
                 counting.lock();
@@ -649,17 +593,17 @@ final class PostgresInbox implements Inbox {
                     batch.forEach(op -> commit(List.of(op), stopping));
                 } else {
                     LOGGER.log(Level.ERROR, "Inbox operation failed", e);
-                    batch.getFirst().result.completeExceptionally(e);
+                    batch.getFirst().fail(e);
                 }
                 return;
             }
             reachable = false;
             unreachable("Inbox commit of " + batch.size() + " operations failed: " + e.getMessage());
-            failed(batch, e, stopping);
+            writer.failed(batch, e, stopping);
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
-            complete(batch.get(i), results.get(i));
+            batch.get(i).complete(results.get(i));
         }
     }
 
@@ -680,9 +624,9 @@ final class PostgresInbox implements Inbox {
      * Share-locks the rows of the lanes whose tries the batch starts or ends, sorted: until the commit no other replica
      * can claim them, and lanes are always locked in the same order.
      */
-    private static void lockLanes(Connection connection, List<Op<?>> batch) throws SQLException {
+    private static void lockLanes(Connection connection, List<GroupCommit.Op<Tx, ?>> batch) throws SQLException {
         TreeSet<String> lanes = new TreeSet<>();
-        batch.forEach(op -> op.lanes.forEach(lane -> lanes.add(Postgres.text(lane))));
+        batch.forEach(op -> laneOp(op).lanes.forEach(lane -> lanes.add(Postgres.text(lane))));
         if (lanes.isEmpty()) {
             return;
         }
@@ -693,35 +637,11 @@ final class PostgresInbox implements Inbox {
         }
     }
 
-    /**
-     * A commit failed (database gone, connection lost): callers that wait are told, and the webhook gets 503; the marks
-     * nobody waits for (done, retry, dead) are tried again with the next batch, after a pause, unless closing.
-     */
-    private void failed(List<Op<?>> batch, Exception e, boolean stopping) {
-        batch.stream().filter(op -> !op.posted).forEach(op -> op.result.completeExceptionally(e));
-        if (stopping) {
-            return; // their lanes' next owner counts their tries
-        }
-        synchronized (ops) {
-            batch.stream().filter(op -> op.posted).toList().reversed().forEach(ops::addFirst);
-        }
-        try {
-            Thread.sleep(FAILED_COMMIT_PAUSE);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> void complete(Op<T> op, Object result) {
-        op.result.complete((T) result);
-    }
-
     // ---- The listener: claims, wake-ups, the slow poll.
 
     private void listen() {
         Instant nextPoll = Instant.MIN;
-        while (!closed) {
+        while (!writer.closed()) {
             try (Connection connection = db.connection()) {
                 // Every step ends its transaction: notifications reach a connection only between transactions.
                 connection.setAutoCommit(false);
@@ -733,7 +653,7 @@ final class PostgresInbox implements Inbox {
                 // Notifications may have been missed while not listening.
                 nextPoll = Instant.MIN;
                 nextReconcile = Instant.MIN;
-                while (!closed) {
+                while (!writer.closed()) {
                     PGNotification[] received = notifications.getNotifications((int) LISTEN_SLICE.toMillis());
                     if (received != null && received.length > 0) {
                         loadRanges(connection, received);
@@ -1016,32 +936,28 @@ final class PostgresInbox implements Inbox {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
-        T apply(Tx tx) throws SQLException;
-    }
-
-    @FunctionalInterface
     private interface Query<T> {
         T run(PreparedStatement select) throws SQLException;
     }
 
     /**
-     * An operation for the writer: its work, whether anyone waits for it, the lanes whose rows it changes (locked
-     * first), and how many event numbers it may need.
+     * An operation for the writer with what its commit needs first: the lanes whose rows it changes (locked before any
+     * operation runs) and how many event numbers it may need.
      */
-    private static final class Op<T> {
-        private final Work<T> work;
-        private final boolean posted;
+    private static final class LaneOp<T> extends GroupCommit.Op<Tx, T> {
         private final List<String> lanes;
         private final int events;
-        private final CompletableFuture<T> result = new CompletableFuture<>();
 
-        Op(Work<T> work, boolean posted, List<String> lanes, int events) {
-            this.work = work;
-            this.posted = posted;
+        LaneOp(GroupCommit.Work<Tx, T> work, boolean posted, List<String> lanes, int events) {
+            super(work, posted);
             this.lanes = lanes;
             this.events = events;
         }
+    }
+
+    // Every operation this inbox queues is a LaneOp.
+    private static LaneOp<?> laneOp(GroupCommit.Op<Tx, ?> op) {
+        return (LaneOp<?>) op;
     }
 
     /**

@@ -19,11 +19,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -69,9 +64,7 @@ final class SqliteInbox implements Inbox {
     static final Duration MAINTAIN_EVERY = Duration.ofSeconds(10);
     private static final System.Logger LOGGER = System.getLogger(SqliteInbox.class.getName());
     private static final int SCHEMA_VERSION = 2;
-    private static final int MAX_BATCH = 1024;
     private static final int PRUNE_BATCH = 500;
-    private static final Duration FAILED_COMMIT_PAUSE = Duration.ofMillis(100);
     // Small, often read columns first: reading a column behind a large text would read its overflow pages too.
     private static final String TABLE = """
             CREATE TABLE events (
@@ -116,7 +109,6 @@ final class SqliteInbox implements Inbox {
     private final Map<String, PreparedStatement> readerStatements = new HashMap<>();
     private final LocalBacklog backlog;
     private final Duration dedupWindow;
-    private final long commitDelayNanos;
     private final Clock clock;
     private final PreparedStatement insert;
     private final PreparedStatement older;
@@ -125,10 +117,7 @@ final class SqliteInbox implements Inbox {
     private final PreparedStatement setState;
     private final PreparedStatement setRetry;
     private final PreparedStatement setDead;
-    // Operations for the writer; guarded by itself, so that nothing is queued after STOP.
-    private final BlockingDeque<Op<?>> ops = new LinkedBlockingDeque<>();
-    private final Op<Void> stop = new Op<>(tx -> null, false);
-    private final Thread writer;
+    private final GroupCommit<Tx> writer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
@@ -136,14 +125,12 @@ final class SqliteInbox implements Inbox {
     private final HotEvents hot = new HotEvents();
     // Every first try of an event numbered up to this may start without a write: the lease watermark, committed.
     private volatile long leasedUpTo;
-    private volatile boolean closed;
     // The writer's own state: the numbers of pending rows, and where the next row, the prune and the scan start.
     private final TreeSet<Long> pending = new TreeSet<>();
     private long nextSeq;
     private long pendingFrom;
     private long pruneFrom;
     private long legacyIds;
-    private int lastBatch;
     private Instant nextMaintenance = Instant.MIN;
 
     private SqliteInbox(Connection connection, Connection reader, int capacity, long maxBytes, Duration dedupWindow,
@@ -152,7 +139,6 @@ final class SqliteInbox implements Inbox {
         this.reader = reader;
         this.backlog = new LocalBacklog(capacity, maxBytes);
         this.dedupWindow = dedupWindow;
-        this.commitDelayNanos = commitDelay.toNanos();
         this.clock = clock;
         schema();
         this.insert = connection.prepareStatement("INSERT INTO events (seq, id, state, attempt, received_at, size, dedup, "
@@ -169,7 +155,7 @@ final class SqliteInbox implements Inbox {
                 + "WHERE seq = ?");
         this.setDead = connection.prepareStatement("UPDATE events SET state = 'dead', error = ?, dead_at = ? WHERE seq = ?");
         recover();
-        this.writer = Thread.ofPlatform().name("relaygate-inbox-writer").daemon().start(this::write);
+        this.writer = new GroupCommit<>(this::commit, commitDelay);
     }
 
     static SqliteInbox open(DataDir dataDir, int capacity, long maxBytes, Duration dedupWindow, Duration commitDelay,
@@ -451,7 +437,7 @@ final class SqliteInbox implements Inbox {
     @Override
     public boolean lease(Entry entry) {
         if (entry.attempt() == 1 && entry.seq() <= leasedUpTo) {
-            return !closed;
+            return !writer.closed();
         }
         return submit(tx -> {
             if (entry.attempt() == 1) {
@@ -651,17 +637,8 @@ final class SqliteInbox implements Inbox {
 
     @Override
     public void close() {
-        synchronized (ops) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ops.add(stop);
-        }
-        try {
-            writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!writer.close()) {
+            return;
         }
         reading.lock();
         try {
@@ -700,92 +677,26 @@ final class SqliteInbox implements Inbox {
      *
      * @throws IllegalStateException when the commit failed
      */
-    private <T> Optional<T> submit(Work<T> work) {
-        Op<T> op = new Op<>(work, false);
-        if (!enqueue(op)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(op.result.get());
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("inbox store failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the inbox store", e);
-        }
+    private <T> Optional<T> submit(GroupCommit.Work<Tx, T> work) {
+        return writer.submit(new GroupCommit.Op<>(work, false));
     }
 
-    private void post(Work<Void> work) {
-        enqueue(new Op<>(work, true));
-    }
-
-    private boolean enqueue(Op<?> op) {
-        synchronized (ops) {
-            if (closed) {
-                return false;
-            }
-            ops.addLast(op);
-            return true;
-        }
-    }
-
-    private void write() {
-        List<Op<?>> batch = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping) {
-            batch.clear();
-            try {
-                batch.add(ops.take());
-                gather(batch);
-                stopping = batch.remove(stop);
-                commit(batch, stopping);
-                lastBatch = batch.size();
-            } catch (InterruptedException e) {
-                // Only STOP ends the writer.
-            } catch (Throwable t) {
-                // Nothing may stop the writer, an OutOfMemoryError included: every caller would wait for it forever.
-                LOGGER.log(Level.ERROR, "Inbox writer failed on " + batch.size() + " operations", t);
-                batch.forEach(op -> op.result.completeExceptionally(t));
-            }
-        }
-    }
-
-    /**
-     * Takes what else waits; under load (the last commit held more than one operation) also what comes within the
-     * commit delay, so that one fsync serves more requests. A lone request never waits.
-     */
-    private void gather(List<Op<?>> batch) throws InterruptedException {
-        ops.drainTo(batch, MAX_BATCH - batch.size());
-        if (commitDelayNanos == 0 || lastBatch < 2) {
-            return;
-        }
-        long deadline = System.nanoTime() + commitDelayNanos;
-        while (batch.size() < MAX_BATCH) {
-            long left = deadline - System.nanoTime();
-            Op<?> more = left > 0 ? ops.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (more == null) {
-                return;
-            }
-            batch.add(more);
-            if (more == stop) {
-                return;
-            }
-            ops.drainTo(batch, MAX_BATCH - batch.size());
-        }
+    private void post(GroupCommit.Work<Tx, Void> work) {
+        writer.post(new GroupCommit.Op<>(work, true));
     }
 
     /**
      * One transaction for the batch. Should an operation fail, the batch runs again with each operation in a
      * savepoint, so that the one that fails fails alone (savepoints on every batch would cost two statements each).
      */
-    private void commit(List<Op<?>> batch, boolean stopping) throws SQLException {
+    private void commit(List<GroupCommit.Op<Tx, ?>> batch, boolean stopping) throws SQLException {
         long seqAtStart = nextSeq;
         Tx tx = new Tx();
-        List<Op<?>> applied = new ArrayList<>(batch.size());
+        List<GroupCommit.Op<Tx, ?>> applied = new ArrayList<>(batch.size());
         List<Object> results = new ArrayList<>(batch.size());
         try {
-            for (Op<?> op : batch) {
-                results.add(op.work.apply(tx));
+            for (GroupCommit.Op<Tx, ?> op : batch) {
+                results.add(op.apply(tx));
                 applied.add(op);
             }
         } catch (SQLException | RuntimeException e) {
@@ -794,18 +705,18 @@ final class SqliteInbox implements Inbox {
             tx = new Tx();
             applied.clear();
             results.clear();
-            for (Op<?> op : batch) {
+            for (GroupCommit.Op<Tx, ?> op : batch) {
                 Savepoint savepoint = connection.setSavepoint();
                 long seqBefore = nextSeq;
                 try {
-                    results.add(op.work.apply(tx));
+                    results.add(op.apply(tx));
                     applied.add(op);
                     connection.releaseSavepoint(savepoint);
                 } catch (SQLException | RuntimeException failure) {
                     connection.rollback(savepoint);
                     nextSeq = seqBefore;
                     LOGGER.log(Level.ERROR, "Inbox operation failed", failure);
-                    op.result.completeExceptionally(failure);
+                    op.fail(failure);
                 }
             }
         }
@@ -819,7 +730,7 @@ final class SqliteInbox implements Inbox {
             LOGGER.log(Level.ERROR, "Inbox commit of " + applied.size() + " operations failed", e);
             connection.rollback();
             nextSeq = seqAtStart;
-            failed(applied, e, stopping);
+            writer.failed(applied, e, stopping);
             return;
         }
         if (tx.leased > leasedUpTo) {
@@ -827,33 +738,8 @@ final class SqliteInbox implements Inbox {
         }
         tx.afterCommit.forEach(Runnable::run);
         for (int i = 0; i < applied.size(); i++) {
-            complete(applied.get(i), results.get(i));
+            applied.get(i).complete(results.get(i));
         }
-    }
-
-    /**
-     * A commit failed (disk full, I/O error): callers that wait are told; the marks nobody waits for (done, retry,
-     * dead) are tried again with the next batch, after a pause, unless the inbox is closing.
-     */
-    private void failed(List<Op<?>> applied, SQLException e, boolean stopping) {
-        List<Op<?>> posted = applied.stream().filter(op -> op.posted).toList();
-        applied.stream().filter(op -> !op.posted).forEach(op -> op.result.completeExceptionally(e));
-        if (stopping) {
-            return; // their entries are delivered again after the next start
-        }
-        synchronized (ops) {
-            posted.reversed().forEach(ops::addFirst);
-        }
-        try {
-            Thread.sleep(FAILED_COMMIT_PAUSE);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> void complete(Op<T> op, Object result) {
-        op.result.complete((T) result);
     }
 
     /**
@@ -917,24 +803,8 @@ final class SqliteInbox implements Inbox {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
-        T apply(Tx tx) throws SQLException;
-    }
-
-    @FunctionalInterface
     private interface Query<T> {
         T run(PreparedStatement select) throws SQLException;
-    }
-
-    private static final class Op<T> {
-        private final Work<T> work;
-        private final boolean posted;
-        private final CompletableFuture<T> result = new CompletableFuture<>();
-
-        Op(Work<T> work, boolean posted) {
-            this.work = work;
-            this.posted = posted;
-        }
     }
 
     /**
