@@ -75,7 +75,23 @@ public record TestContext(String name, Settings settings, Clock clock, StateStor
 
     /** A clock that stands still until a test moves it. */
     public static final class TestClock extends Clock {
-        private volatile Instant now = Instant.ofEpochSecond(NOW);
+        private volatile Instant now;
+
+        /**
+         * A clock at {@link #NOW}.
+         */
+        public TestClock() {
+            this(Instant.ofEpochSecond(NOW));
+        }
+
+        /**
+         * A clock at the given instant.
+         *
+         * @param start where it stands
+         */
+        public TestClock(Instant start) {
+            this.now = start;
+        }
 
         /**
          * Moves the clock.

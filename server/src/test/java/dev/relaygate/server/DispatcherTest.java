@@ -20,7 +20,6 @@ import dev.relaygate.api.spi.Channel;
 import dev.relaygate.devrelay.TestContext;
 import dev.relaygate.server.store.Inbox;
 import dev.relaygate.server.store.Inboxes;
-import dev.relaygate.server.store.MutableClock;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -32,7 +31,7 @@ import static org.hamcrest.Matchers.is;
 class DispatcherTest {
     @Test
     void theLoopSurvivesAnOutOfMemoryErrorAndDeliversOn() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-29T10:00:00Z"));
+        TestContext.TestClock clock = new TestContext.TestClock(Instant.parse("2026-11-29T10:00:00Z"));
         Inbox memory = Inboxes.memory(10, 1 << 20, Duration.ofHours(1), clock);
         AtomicInteger takes = new AtomicInteger();
         // The inbox, but its first take() fails the way a full heap would.

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.relaygate.devrelay.DevRelay;
+import dev.relaygate.devrelay.TestContext;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import dev.relaygate.server.store.MutableClock;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -76,7 +76,7 @@ class ReadinessTest {
 
     @Test
     void theRelaysAnswerDecides() throws InterruptedException {
-        MutableClock clock = new MutableClock(Instant.ofEpochSecond(TestGateway.NOW));
+        TestContext.TestClock clock = new TestContext.TestClock(Instant.ofEpochSecond(TestGateway.NOW));
         DevRelay relay = DevRelay.builder().apiKey("sk-agent-r").teamId("T0R").clock(clock)
                 .out(new PrintStream(OutputStream.nullOutputStream())).build().start();
         try (TestGateway gw = TestGateway.start(dir, """

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
@@ -33,7 +34,7 @@ class InboxTest {
 
     @TempDir
     Path dir;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T10:00:00.123456789Z"));
+    private final TestContext.TestClock clock = new TestContext.TestClock(Instant.parse("2026-11-29T10:00:00.123456789Z"));
     private final List<AutoCloseable> open = new ArrayList<>();
 
     static ChannelEvent event(String id) {

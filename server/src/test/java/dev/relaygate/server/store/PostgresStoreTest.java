@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.relaygate.api.ChannelEvent;
 import dev.relaygate.api.spi.StateStore;
+import dev.relaygate.devrelay.TestContext;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -113,7 +114,7 @@ class PostgresStoreTest {
     @Test
     void doneEventsThatLeftTheDedupWindowArePrunedAndDeadLettersStay() throws Exception {
         String url = TestPostgres.freshDatabase();
-        MutableClock clock = new MutableClock(CLOCK.instant());
+        TestContext.TestClock clock = new TestContext.TestClock(CLOCK.instant());
         try (Postgres db = Postgres.open(TestPostgres.settings(url, "first", LEASE));
              PostgresInbox inbox = PostgresInbox.open(db, 10, 1 << 20, Duration.ofHours(1), clock)) {
             inbox.offer(List.of(InboxTest.event("done-1"), InboxTest.event("done-2"), InboxTest.event("dead")));

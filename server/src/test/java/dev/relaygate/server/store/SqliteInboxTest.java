@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.relaygate.api.ApprovalDecision;
 import dev.relaygate.api.ChannelEvent;
+import dev.relaygate.devrelay.TestContext;
 import dev.relaygate.server.StartupException;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -22,7 +23,7 @@ import static org.hamcrest.Matchers.is;
 class SqliteInboxTest {
     @TempDir
     Path dir;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-29T10:00:00.123456789Z"));
+    private final TestContext.TestClock clock = new TestContext.TestClock(Instant.parse("2026-11-29T10:00:00.123456789Z"));
 
     private <T> T withInbox(Work<T> work) throws Exception {
         try (DataDir data = DataDir.lock(dir);
