@@ -10,7 +10,6 @@ import dev.relaygate.api.ApprovalDecision.Decision;
 import dev.relaygate.api.spi.StateStore;
 
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 
@@ -60,8 +59,8 @@ public final class ApprovalPrompts {
         static Optional<Prompt> parse(String json) {
             return JsonBodies.object(json).filter(o -> o.get("request_id") instanceof JsonString
                             && o.get("conversation") instanceof JsonString && o.get("text") instanceof JsonString)
-                    .map(o -> new Prompt(o.getString("request_id"), o.getString("conversation"), optional(o, "thread"),
-                                         optional(o, "user"), o.getString("text")));
+                    .map(o -> new Prompt(o.getString("request_id"), o.getString("conversation"),
+                                         JsonBodies.text(o, "thread"), JsonBodies.text(o, "user"), o.getString("text")));
         }
 
         boolean answerableBy(String clickConversation, String clickUser) {
@@ -180,9 +179,5 @@ public final class ApprovalPrompts {
         return "Approval needed: " + request.tool() + " wants to run"
                 + (request.description().isEmpty() ? "" : ": " + request.description())
                 + (parameters.isEmpty() || parameters.equals("{}") ? "" : "\n" + parameters);
-    }
-
-    private static Optional<String> optional(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 }

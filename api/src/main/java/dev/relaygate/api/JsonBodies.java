@@ -1,10 +1,13 @@
 package dev.relaygate.api;
 
 import java.io.StringReader;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
@@ -63,6 +66,43 @@ public final class JsonBodies {
      */
     public static Optional<JsonObject> object(String text) {
         return value(text).filter(JsonObject.class::isInstance).map(JsonObject.class::cast);
+    }
+
+    /**
+     * A member that is a string.
+     *
+     * @param parent the object
+     * @param key    the member's name
+     * @return its text, empty when it is missing or not a string
+     */
+    public static Optional<String> text(JsonObject parent, String key) {
+        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
+    }
+
+    /**
+     * A member that is an object.
+     *
+     * @param parent the object
+     * @param key    the member's name
+     * @return it, or an empty object when it is missing or not an object
+     */
+    public static JsonObject object(JsonObject parent, String key) {
+        return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+    }
+
+    /**
+     * A whole number that fits a long, judged on the parsed decimal's scale and digits: a hostile {@code 1e999999999}
+     * is never expanded, and {@code 4294967297} never wraps to {@code 1} as {@code intValue()} would.
+     *
+     * @param value a JSON value, or null
+     * @return the number, empty for anything else
+     */
+    public static Optional<Long> wholeNumber(JsonValue value) {
+        if (value instanceof JsonNumber number && number.isIntegral()) {
+            BigInteger digits = number.bigDecimalValue().unscaledValue();
+            return digits.bitLength() < Long.SIZE ? Optional.of(digits.longValue()) : Optional.empty();
+        }
+        return Optional.empty();
     }
 
     private static Optional<JsonValue> read(JsonParser parser) {

@@ -1,7 +1,6 @@
 package dev.relaygate.plugins.discord;
 
 import java.lang.System.Logger.Level;
-import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,10 +27,13 @@ import dev.relaygate.api.spi.Verifier;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+
+import static dev.relaygate.api.JsonBodies.object;
+import static dev.relaygate.api.JsonBodies.text;
+import static dev.relaygate.api.JsonBodies.wholeNumber;
 
 /**
  * Discord interactions. PING (type 1) is answered with PONG and not stored. Everything else is stored with the
@@ -99,7 +101,7 @@ final class DiscordChannel implements Channel {
     @Override
     public Inbound decode(WebhookRequest request) {
         Optional<JsonObject> parsed = JsonBodies.object(request.body());
-        Optional<Long> kind = parsed.flatMap(object -> integer(object.get("type")));
+        Optional<Long> kind = parsed.flatMap(object -> wholeNumber(object.get("type")));
         if (kind.isEmpty()) {
             return INVALID_JSON;
         }
@@ -262,23 +264,5 @@ final class DiscordChannel implements Channel {
     @Override
     public void close() {
         api.close();
-    }
-
-    private static JsonObject object(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
-    }
-
-    // A whole number that fits a long, judged on the parsed decimal's scale and digits: 1e999999999 is never expanded,
-    // and 4294967297 is not PING (intValue() would wrap it to 1).
-    private static Optional<Long> integer(JsonValue value) {
-        if (value instanceof JsonNumber number && number.isIntegral()) {
-            BigInteger digits = number.bigDecimalValue().unscaledValue();
-            return digits.bitLength() < Long.SIZE ? Optional.of(digits.longValue()) : Optional.empty();
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> text(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 }

@@ -1,6 +1,5 @@
 package dev.relaygate.plugins.github;
 
-import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -21,10 +20,11 @@ import dev.relaygate.api.spi.Channel;
 import dev.relaygate.api.spi.StateStore;
 import dev.relaygate.api.spi.Verifier;
 
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
+
+import static dev.relaygate.api.JsonBodies.object;
+import static dev.relaygate.api.JsonBodies.text;
+import static dev.relaygate.api.JsonBodies.wholeNumber;
 
 /**
  * A GitHub webhook. The event type is {@code X-GitHub-Event}. The owner is the scope, the repository the conversation,
@@ -137,21 +137,8 @@ final class GithubChannel implements Channel {
         api.close();
     }
 
-    private static JsonObject object(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
-    }
-
-    private static Optional<String> text(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
-    }
-
-    // A whole number that fits a long, judged on the parsed decimal's scale and digits: 1e999999999 is never expanded.
     private static Optional<String> number(JsonObject parent, String key) {
-        if (parent.get(key) instanceof JsonNumber value && value.isIntegral()) {
-            BigInteger digits = value.bigDecimalValue().unscaledValue();
-            return digits.bitLength() < Long.SIZE ? Optional.of(digits.toString()) : Optional.empty();
-        }
-        return Optional.empty();
+        return wholeNumber(parent.get(key)).map(String::valueOf);
     }
 
     private static String sha256(byte[] body) {

@@ -5,9 +5,10 @@ import java.util.Optional;
 import dev.relaygate.api.JsonBodies;
 
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
+
+import static dev.relaygate.api.JsonBodies.text;
 
 /**
  * An approval prompt this channel posted and nobody has answered yet, kept in the channel's state store under its
@@ -48,9 +49,5 @@ record PendingApproval(String conversation, Optional<String> thread, Optional<St
      */
     boolean answerableBy(String clickConversation, String clickUser) {
         return conversation.equals(clickConversation) && user.map(clickUser::equals).orElse(true);
-    }
-
-    private static Optional<String> text(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 }

@@ -28,8 +28,10 @@ import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+
+import static dev.relaygate.api.JsonBodies.object;
+import static dev.relaygate.api.JsonBodies.text;
 
 /**
  * Slack without a relay. JSON bodies are Events API envelopes: {@code url_verification} is answered with its
@@ -313,13 +315,5 @@ final class SlackChannel implements Channel {
             button.add("style", style);
         }
         return button.build();
-    }
-
-    private static JsonObject object(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
-    }
-
-    private static Optional<String> text(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
     }
 }

@@ -18,7 +18,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 /**
  * A Standard Webhooks endpoint. {@code webhook-id} is the event id (senders retry with the same id, so the inbox
@@ -66,7 +65,7 @@ final class StandardWebhooksChannel implements Channel {
             return INVALID_JSON;
         }
         String type = body.get().get("type") instanceof JsonString value ? value.getString() : "webhook";
-        JsonObject data = body.get().get("data") instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
+        JsonObject data = JsonBodies.object(body.get(), "data");
         return Inbound.events(List.of(ChannelEvent.of(id.get(), name, type, "standard-webhooks", "",
                                                       text(body.get(), data, "conversation"), Optional.empty(), "", "",
                                                       text(body.get(), data, "text"), request.bodyText(),
@@ -74,8 +73,7 @@ final class StandardWebhooksChannel implements Channel {
     }
 
     private static String text(JsonObject body, JsonObject data, String key) {
-        return body.get(key) instanceof JsonString top ? top.getString()
-                : data.get(key) instanceof JsonString nested ? nested.getString() : "";
+        return JsonBodies.text(body, key).or(() -> JsonBodies.text(data, key)).orElse("");
     }
 
     @Override

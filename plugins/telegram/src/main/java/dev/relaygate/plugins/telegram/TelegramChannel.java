@@ -1,7 +1,6 @@
 package dev.relaygate.plugins.telegram;
 
 import java.lang.System.Logger.Level;
-import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,8 +23,11 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+
+import static dev.relaygate.api.JsonBodies.object;
+import static dev.relaygate.api.JsonBodies.text;
+import static dev.relaygate.api.JsonBodies.wholeNumber;
 
 /**
  * A Telegram bot's updates and replies. {@code update_id} is the event id (Telegram retries an update until it gets a
@@ -74,7 +76,7 @@ final class TelegramChannel implements Channel {
     @Override
     public Inbound decode(WebhookRequest request) {
         Optional<JsonObject> parsed = JsonBodies.object(request.body());
-        Optional<Long> updateId = parsed.flatMap(object -> integer(object.get("update_id")));
+        Optional<Long> updateId = parsed.flatMap(object -> wholeNumber(object.get("update_id")));
         if (updateId.isEmpty()) {
             return INVALID_JSON;
         }
@@ -123,7 +125,7 @@ final class TelegramChannel implements Channel {
             return Inbound.events(List.of());
         }
         String outcome = click.get().outcome(displayName(from, sender));
-        Optional<Long> messageId = integer(message.get("message_id"));
+        Optional<Long> messageId = wholeNumber(message.get("message_id"));
         background(() -> {
             queryId.ifPresent(q -> answerQuery(q, outcome));
             messageId.ifPresent(m -> api.call("editMessageReplyMarkup", Json.createObjectBuilder()
@@ -204,7 +206,8 @@ final class TelegramChannel implements Channel {
     }
 
     private static Optional<Long> messageId(ChannelEvent event) {
-        return JsonBodies.object(event.raw()).flatMap(update -> integer(object(update, "message").get("message_id")));
+        return JsonBodies.object(event.raw())
+                .flatMap(update -> wholeNumber(object(update, "message").get("message_id")));
     }
 
     // A numeric chat id goes as a number; a channel's @username as a string.
@@ -216,25 +219,8 @@ final class TelegramChannel implements Channel {
         return text(from, "username").or(() -> text(from, "first_name")).orElse(sender);
     }
 
-    private static JsonObject object(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonObject object ? object : JsonValue.EMPTY_JSON_OBJECT;
-    }
-
-    private static Optional<String> text(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonString value ? Optional.of(value.getString()) : Optional.empty();
-    }
-
     // An id given as a number or a string; a number must be a whole number that fits a long.
     private static Optional<String> value(JsonObject parent, String key) {
-        return parent.get(key) instanceof JsonNumber ? integer(parent.get(key)).map(String::valueOf) : text(parent, key);
-    }
-
-    // Judged on the parsed decimal's scale and digits, so that 1e999999999 is never expanded.
-    private static Optional<Long> integer(JsonValue value) {
-        if (value instanceof JsonNumber number && number.isIntegral()) {
-            BigInteger digits = number.bigDecimalValue().unscaledValue();
-            return digits.bitLength() < Long.SIZE ? Optional.of(digits.longValue()) : Optional.empty();
-        }
-        return Optional.empty();
+        return parent.get(key) instanceof JsonNumber ? wholeNumber(parent.get(key)).map(String::valueOf) : text(parent, key);
     }
 }
