@@ -1,5 +1,6 @@
 package dev.relaygate.api;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -27,5 +28,15 @@ class RetryAfterTest {
         assertThat(RetryAfter.parse("1.5", NOW), is(Optional.empty()));
         assertThat(RetryAfter.parse("9999999999", NOW), is(Optional.empty()));
         assertThat(RetryAfter.parse("soon", NOW), is(Optional.empty()));
+    }
+
+    @Test
+    void secondsAsNumbersAreBoundedBeforeTheyAreConverted() {
+        assertThat(RetryAfter.seconds("0.6"), is(Optional.of(Duration.ofMillis(600))));
+        assertThat(RetryAfter.seconds(new BigDecimal("3")), is(Optional.of(Duration.ofSeconds(3))));
+        assertThat("never expanded", RetryAfter.seconds(new BigDecimal("1e999999999")),
+                   is(Optional.of(Duration.ofDays(1))));
+        assertThat(RetryAfter.seconds("-1"), is(Optional.empty()));
+        assertThat(RetryAfter.seconds("soon"), is(Optional.empty()));
     }
 }

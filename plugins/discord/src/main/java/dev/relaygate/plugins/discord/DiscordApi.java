@@ -1,6 +1,5 @@
 package dev.relaygate.plugins.discord;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -10,6 +9,7 @@ import java.util.Optional;
 import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.ProviderClient.Answer;
 import dev.relaygate.api.ProviderClient.Request;
+import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
 
 import jakarta.json.JsonNumber;
@@ -78,8 +78,9 @@ final class DiscordApi {
             return Optional.empty();
         }
         Optional<Duration> body = answer.json().flatMap(json -> json.get("retry_after") instanceof JsonNumber n
-                ? seconds(n.bigDecimalValue()) : Optional.empty());
-        return body.or(() -> answer.header("Retry-After").flatMap(DiscordApi::seconds)).or(() -> Optional.of(Duration.ofSeconds(1)));
+                ? RetryAfter.seconds(n.bigDecimalValue()) : Optional.empty());
+        return body.or(() -> answer.header("Retry-After").flatMap(RetryAfter::seconds))
+                .or(() -> Optional.of(Duration.ofSeconds(1)));
     }
 
     /**
@@ -87,22 +88,6 @@ final class DiscordApi {
      */
     static Optional<Duration> resetAfter(Answer answer) {
         return answer.header("X-RateLimit-Remaining").filter("0"::equals)
-                .flatMap(zero -> answer.header("X-RateLimit-Reset-After")).flatMap(DiscordApi::seconds);
-    }
-
-    private static Optional<Duration> seconds(String text) {
-        try {
-            return seconds(new BigDecimal(text.strip()));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    // Bounded before conversion: a hostile 1e999999 never becomes a number of milliseconds.
-    private static Optional<Duration> seconds(BigDecimal value) {
-        if (value.signum() < 0 || value.compareTo(BigDecimal.valueOf(86_400)) > 0) {
-            return value.signum() < 0 ? Optional.empty() : Optional.of(Duration.ofDays(1));
-        }
-        return Optional.of(Duration.ofMillis(value.movePointRight(3).longValue()));
+                .flatMap(zero -> answer.header("X-RateLimit-Reset-After")).flatMap(RetryAfter::seconds);
     }
 }

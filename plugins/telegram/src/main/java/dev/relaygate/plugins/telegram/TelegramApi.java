@@ -1,6 +1,5 @@
 package dev.relaygate.plugins.telegram;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -10,6 +9,7 @@ import dev.relaygate.api.ChannelException;
 import dev.relaygate.api.ProviderClient;
 import dev.relaygate.api.ProviderClient.Answer;
 import dev.relaygate.api.ProviderClient.Request;
+import dev.relaygate.api.RetryAfter;
 import dev.relaygate.api.Secret;
 
 import jakarta.json.JsonNumber;
@@ -23,8 +23,6 @@ import jakarta.json.JsonValue;
  * retryable only for a 5xx (403, a bot blocked or kicked, and 400 give up at once).
  */
 final class TelegramApi {
-    private static final BigDecimal MAX_WAIT = BigDecimal.valueOf(86_400);
-
     private final URI base;
     private final Optional<Secret> token;
     private final String channel;
@@ -63,14 +61,10 @@ final class TelegramApi {
         if (answer.status() != 429) {
             return Optional.empty();
         }
-        // A missing or odd retry_after still means "wait": one second, and the provider's next 429 says more.
-        // Compared before it is converted, so that a hostile 1e999999999 is never expanded.
-        BigDecimal seconds = answer.json()
-                .map(json -> json.get("parameters") instanceof JsonObject p && p.get("retry_after") instanceof JsonNumber n
-                        ? n.bigDecimalValue() : BigDecimal.ONE)
-                .orElse(BigDecimal.ONE);
-        return Optional.of(seconds.signum() < 0 ? Duration.ZERO
-                                   : seconds.compareTo(MAX_WAIT) > 0 ? Duration.ofSeconds(MAX_WAIT.longValue())
-                                   : Duration.ofSeconds(seconds.longValue()));
+        Optional<JsonNumber> given = answer.json().flatMap(json -> json.get("parameters") instanceof JsonObject p
+                && p.get("retry_after") instanceof JsonNumber n ? Optional.of(n) : Optional.empty());
+        // Missing, it still means "wait": a second, and the provider's next 429 says more. Negative: no wait.
+        return Optional.of(given.map(n -> RetryAfter.seconds(n.bigDecimalValue()).orElse(Duration.ZERO))
+                                   .orElse(Duration.ofSeconds(1)));
     }
 }
