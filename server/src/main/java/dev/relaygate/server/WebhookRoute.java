@@ -70,7 +70,7 @@ final class WebhookRoute {
             refuseUnread(req, res, NOT_READY);
             return;
         }
-        WebhookRequest.Builder request = headers(req);
+        WebhookRequest.Builder request = requestOf(req, clock);
         WebhookRequest headers = request.build();
         String peer = headers.remoteAddress();
         Optional<Rejection> early = precheck(headers);
@@ -136,10 +136,6 @@ final class WebhookRoute {
     void methodNotAllowed(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.ALLOW, "POST");
         refuseUnread(req, res, METHOD_NOT_ALLOWED);
-    }
-
-    private WebhookRequest.Builder headers(ServerRequest req) {
-        return requestOf(req, clock);
     }
 
     /**
